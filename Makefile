@@ -1,0 +1,67 @@
+# softmax-notes: `make book` builds the site, `make test` runs everything CI checks.
+# The first target to run creates .venv and installs the pinned-range requirements
+# and the package (editable), so a fresh clone needs only Python >= 3.10 and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# The strict check builds into its own, always-fresh directory so that an
+# incremental no-op build can never hide a broken page.
+CHECK_BUILD := _build/check
+NB ?= book/*.ipynb
+PORT ?= 8000
+
+# A failing command anywhere in a recipe line fails the target.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+
+.PHONY: book test lint pytest site-check execute lab serve bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	touch $@
+
+## book: build the HTML site into _build/html (incremental; outputs come from the committed notebooks)
+book: $(STAMP)
+	$(BIN)/jupyter-book build .
+	@echo "Site built: open _build/html/index.html, or run 'make serve'."
+
+## test: everything CI checks — lint, unit/property/doctests, nbval, notebook hygiene, strict site build
+test: lint pytest site-check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# One pytest run: tests/ (unit, property, reference, notebook hygiene), the package's
+# doctests, and nbval re-executing every notebook (strict: every output compared).
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadscope \
+		--nbval --nbval-current-env --sanitize-with book/nbval_sanitize.cfg \
+		tests softmax_notes book
+
+site-check: $(STAMP)
+	rm -rf $(CHECK_BUILD)
+	$(BIN)/jupyter-book build . --all -W -n --keep-going --path-output $(CHECK_BUILD)
+
+## execute: re-run notebooks in place from a fresh kernel (NB=book/03-*.ipynb for one)
+execute: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 $(NB)
+
+## lab: open the chapters in JupyterLab
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+## serve: preview the built site on http://127.0.0.1:$(PORT)
+serve: book
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+## bench: speed and memory against SciPy (never part of make test)
+bench: $(STAMP)
+	for script in benchmarks/bench_*.py; do $(BIN)/python "$$script"; done
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

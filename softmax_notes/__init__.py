@@ -1,0 +1,19 @@
+"""softmax_notes: the small, tested numpy package that the softmax-notes book checks itself against.
+
+Import cost is numpy alone. Every public function documents its behaviour at
+the edges (infinities, NaN, empty axes, dtypes) and raises a clear error for
+bad input.
+"""
+
+from .checks import numerical_gradient
+from .core import log_softmax, logsumexp, sigmoid, softmax
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "log_softmax",
+    "logsumexp",
+    "numerical_gradient",
+    "sigmoid",
+    "softmax",
+]
