@@ -38,7 +38,7 @@ lint: $(STAMP)
 # doctests, and nbval re-executing every notebook (strict: every output compared).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope \
-		--nbval --nbval-current-env --sanitize-with book/nbval_sanitize.cfg \
+		--nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
 		tests softmax_notes book
 
 site-check: $(STAMP)
