@@ -7,6 +7,7 @@ bad input.
 
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
+from .jacobian import softmax_jacobian, softmax_jvp
 
 __version__ = "0.1.0"
 
@@ -16,4 +17,6 @@ __all__ = [
     "numerical_gradient",
     "sigmoid",
     "softmax",
+    "softmax_jacobian",
+    "softmax_jvp",
 ]

@@ -1,0 +1,159 @@
+"""The softmax Jacobian ``diag(s) - s sᵀ`` and its matrix-free product with a vector.
+
+``softmax_jacobian`` builds the full ``(n, n)`` matrix per slice, for reading
+and checking; ``softmax_jvp`` applies it to a vector in O(n) from the softmax
+output alone, which is what backpropagation needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_float_array, normalize_axes
+from .core import softmax
+
+__all__ = ["softmax_jacobian", "softmax_jvp"]
+
+
+def _single_axis(axis: int, ndim: int) -> int:
+    """Return `axis` as one non-negative int; a tuple or ``None`` is a ``TypeError``."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(
+            f"axis must be a single int (the axis that holds the n logits), got {axis!r}; "
+            "the Jacobian of a softmax over several axes is not supported"
+        )
+    (position,) = normalize_axes(int(axis), ndim)
+    return position
+
+
+def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
+    r"""Jacobians of :func:`~softmax_notes.softmax` at the logits `z`, one per slice.
+
+    .. math:: J_{ij} = \frac{\partial s_i}{\partial z_j} = s_i (\delta_{ij} - s_j),
+              \qquad J = \operatorname{diag}(s) - s s^{\mathsf T},
+              \qquad s = \operatorname{softmax}(z)
+
+    Parameters
+    ----------
+    z : array_like
+        Real logits; dtype rules as in :func:`~softmax_notes.softmax`
+        (integers become float64, float16/32/64 keep their dtype).
+    axis : int, default -1
+        The one axis that holds the ``n`` logits of a distribution. Unlike
+        ``softmax``, a tuple of axes or ``None`` is not accepted.
+
+    Returns
+    -------
+    ndarray
+        Shape ``batch + (n, n)``, where ``batch`` is the shape of `z` without
+        `axis`: the logit axis is moved to the end, so the batch dimensions
+        come first and ``result[b][i, j]`` is ``ds_i/dz_j`` of slice ``b``.
+        An empty axis gives shape ``batch + (0, 0)``.
+
+    Raises
+    ------
+    TypeError
+        If `z` is not an array of real numbers, or `axis` is not a single int.
+    numpy.exceptions.AxisError
+        If `axis` is out of range for `z` (a 0-d `z` has no axis).
+
+    Notes
+    -----
+    The matrix is built from ``s = softmax(z, axis)``, so the non-finite
+    rules are those of ``softmax``. A ``-inf`` logit has ``s_k = 0``, which
+    makes row ``k`` and column ``k`` exactly zero: that logit no longer
+    moves any output, and no output moves it. A single ``+inf`` logit gives
+    a one-hot ``s`` and the all-zero Jacobian (the softmax is saturated); a
+    NaN makes its own slice's matrix NaN. Every ``J`` is symmetric, positive
+    semidefinite, has ``J 1 = 0`` and eigenvalues in ``[0, 1/2]``. It costs
+    O(n²) memory per slice; for products with a vector use
+    :func:`softmax_jvp`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_notes import softmax_jacobian
+    >>> softmax_jacobian([0.0, 0.0])
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+    >>> softmax_jacobian([0.0, 0.0, -np.inf])
+    array([[ 0.25, -0.25,  0.  ],
+           [-0.25,  0.25,  0.  ],
+           [ 0.  ,  0.  ,  0.  ]])
+    >>> softmax_jacobian(np.zeros((2, 5, 3)), axis=1).shape
+    (2, 3, 5, 5)
+    """
+    z = as_float_array(z, "z")
+    position = _single_axis(axis, z.ndim)
+    probs = np.moveaxis(softmax(z, axis=position), position, -1)
+    n = probs.shape[-1]
+    jacobian = probs[..., :, None] * probs[..., None, :]
+    # 0 - x rather than -x: an entry with s_k = 0 becomes +0.0, not -0.0.
+    np.subtract(0, jacobian, out=jacobian)
+    diagonal = np.arange(n)
+    jacobian[..., diagonal, diagonal] += probs
+    return jacobian
+
+
+def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
+    r"""Jacobian-vector product ``J v`` of softmax, from its output `s`, in O(n).
+
+    .. math:: J v = (\operatorname{diag}(s) - s s^{\mathsf T}) v
+              = s \odot \bigl(v - \langle s, v \rangle\bigr)
+
+    Parameters
+    ----------
+    s : array_like
+        Softmax *outputs* (not logits) along `axis`, e.g. ``softmax(z, axis)``.
+        They are trusted, not checked, to be non-negative and to sum to 1.
+    v : array_like
+        The tangent (or, equivalently, the upstream gradient); same shape as `s`.
+    axis : int, default -1
+        The one axis that holds a distribution.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `s`, in the promoted dtype of `s` and `v` (integers count
+        as float64). Along `axis` it sums to 0 whenever `s` sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If `s` or `v` is not an array of real numbers, or `axis` is not a single int.
+    ValueError
+        If `s` and `v` have different shapes (no broadcasting).
+    numpy.exceptions.AxisError
+        If `axis` is out of range.
+
+    Notes
+    -----
+    This is the formulation of JAX's softmax JVP, ``s * (v - sum(s * v))``:
+    one elementwise product, one sum and one update per slice, O(n)
+    time and memory, where forming ``J`` costs O(n²). Because ``J`` is
+    symmetric, ``vᵀ J = (J v)ᵀ``: the same function is the vector-Jacobian
+    product that backpropagation applies to an upstream gradient. Entries
+    with ``s_i = 0`` (a ``-inf`` logit) get exactly 0 for finite `v`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_notes import softmax, softmax_jacobian, softmax_jvp
+    >>> logits = np.array([1.0, 2.0, 3.0])
+    >>> v = np.array([1.0, -1.0, 0.5])
+    >>> np.round(softmax_jvp(softmax(logits), v), 4)
+    array([ 0.074 , -0.2883,  0.2143])
+    >>> bool(np.allclose(softmax_jvp(softmax(logits), v), softmax_jacobian(logits) @ v))
+    True
+    """
+    probs = as_float_array(s, "s")
+    tangent = as_float_array(v, "v")
+    if probs.shape != tangent.shape:
+        raise ValueError(
+            f"s and v must have the same shape, got s.shape={probs.shape} and "
+            f"v.shape={tangent.shape}"
+        )
+    position = _single_axis(axis, probs.ndim)
+    inner = np.sum(probs * tangent, axis=position, keepdims=True)
+    return probs * (tangent - inner)
