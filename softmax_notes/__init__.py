@@ -8,10 +8,13 @@ bad input.
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
 from .jacobian import softmax_jacobian, softmax_jvp
+from .losses import cross_entropy, cross_entropy_grad
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "cross_entropy",
+    "cross_entropy_grad",
     "log_softmax",
     "logsumexp",
     "numerical_gradient",
