@@ -2,6 +2,9 @@
 
 Every function here is stable for finite inputs of any magnitude: it never
 overflows, never warns and never returns NaN unless the input holds a NaN.
+(The one infinite result of finite input is ``log_softmax`` of an entry
+more than ``np.finfo(dtype).max`` below its slice's maximum: the exact
+answer lies below the float range, and ``-inf`` is its rounded value.)
 The non-finite rules follow the mathematical limit wherever one exists:
 
 * a ``-inf`` logit gets probability exactly 0;
@@ -39,7 +42,8 @@ def _shift_by_max(x: NDArray[np.floating], axes: tuple[int, ...]) -> tuple[NDArr
     module docstring; that work stays off the path of finite input.
     """
     peak = np.max(x, axis=axes, keepdims=True)
-    shifted = np.subtract(x, peak)
+    # An explicit `out` keeps a zero-dimensional difference an array, not a scalar.
+    shifted = np.subtract(x, peak, out=np.empty_like(x))
     if not np.isfinite(peak).all():
         has_pos_inf = np.isposinf(peak)
         if has_pos_inf.any():
@@ -60,7 +64,7 @@ def _log_sum_exp_of_shifted(shifted: NDArray[np.floating], axes: tuple[int, ...]
     acc = _accumulator(shifted.dtype)
     at_max = shifted == 0
     count = np.count_nonzero(at_max, axis=axes, keepdims=True).astype(acc)
-    rest = np.exp(shifted)
+    rest = np.exp(shifted, out=np.empty_like(shifted))
     np.putmask(rest, at_max, 0)
     rest_sum = np.sum(rest, axis=axes, keepdims=True, dtype=acc)
     return np.log(count) + np.log1p(rest_sum / count)
@@ -161,7 +165,10 @@ def log_softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     -----
     ``np.log(softmax(x))`` is ``-inf`` wherever the softmax underflows to 0;
     this function stays finite for finite input: ``log_softmax([0, -1000])``
-    is ``[0, -1000]``. Non-finite rules match :func:`softmax`: a ``-inf``
+    is ``[0, -1000]``. The one exception is an exact value below the float
+    range: with ``x = [max, -max]`` (``max = np.finfo(x.dtype).max``) the
+    second entry is ``-2 max``, whose correctly rounded value is ``-inf``.
+    Non-finite rules match :func:`softmax`: a ``-inf``
     logit gives ``-inf``, ``k`` tied ``+inf`` logits give ``-log(k)``, a
     slice of only ``-inf`` gives ``-log(n)``, a NaN makes its slice NaN.
 
