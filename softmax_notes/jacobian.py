@@ -65,10 +65,17 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     makes row ``k`` and column ``k`` exactly zero: that logit no longer
     moves any output, and no output moves it. A single ``+inf`` logit gives
     a one-hot ``s`` and the all-zero Jacobian (the softmax is saturated); a
-    NaN makes its own slice's matrix NaN. Every ``J`` is symmetric, positive
-    semidefinite, has ``J 1 = 0`` and eigenvalues in ``[0, 1/2]``. It costs
-    O(n²) memory per slice; for products with a vector use
-    :func:`softmax_jvp`.
+    NaN makes its own slice's matrix NaN.
+
+    Every ``J`` is symmetric, positive semidefinite, has ``J 1 = 0`` and
+    eigenvalues in ``[0, 1/2]``. The diagonal is computed as
+    :math:`s_i \sum_{j \ne i} s_j`, which equals :math:`s_i (1 - s_i)` but
+    avoids the cancellation in :math:`1 - s_i` when :math:`s_i` is close to 1
+    (at ``z = [0, -50]``, ``1 - s_0`` rounds to 0 while the true
+    :math:`J_{00}` is about 2e-22). So every entry keeps its relative accuracy,
+    the result is exactly symmetric, and each row sums to 0 up to the rounding
+    of its own entries. It costs O(n²) memory per slice; for products with a
+    vector use :func:`softmax_jvp`.
 
     Examples
     --------
@@ -87,12 +94,14 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     z = as_float_array(z, "z")
     position = _single_axis(axis, z.ndim)
     probs = np.moveaxis(softmax(z, axis=position), position, -1)
-    n = probs.shape[-1]
+    diagonal = np.arange(probs.shape[-1])
     jacobian = probs[..., :, None] * probs[..., None, :]
+    jacobian[..., diagonal, diagonal] = 0
+    # s_i * sum_{j != i} s_j: s_i (1 - s_i) without the cancellation in 1 - s_i.
+    row_sums = np.sum(jacobian, axis=-1)
     # 0 - x rather than -x: an entry with s_k = 0 becomes +0.0, not -0.0.
     np.subtract(0, jacobian, out=jacobian)
-    diagonal = np.arange(n)
-    jacobian[..., diagonal, diagonal] += probs
+    jacobian[..., diagonal, diagonal] = row_sums
     return jacobian
 
 
