@@ -1,0 +1,356 @@
+"""softmax, log_softmax, logsumexp and sigmoid: one test per documented behaviour.
+
+Expected values come from independent sources: the published worked examples,
+closed forms, and scipy.special.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.special
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from softmax_notes import log_softmax, logsumexp, sigmoid, softmax
+
+FLOAT_DTYPES = [np.float16, np.float32, np.float64]
+ALL_FUNCTIONS = [softmax, log_softmax, logsumexp]
+
+
+# --- The worked examples of the design, to their printed digits -------------------------------
+
+
+def test_worked_example_5_7_10():
+    probs = softmax([5, 7, 10])
+    assert np.array_equal(np.round(probs, 3), [0.006, 0.047, 0.946])
+    assert np.array_equal(np.round(probs, 4), [0.0064, 0.0471, 0.9465])
+
+
+def test_worked_example_standard_three_classes():
+    assert np.array_equal(np.round(softmax([2.0, 1.0, 0.1]), 4), [0.659, 0.2424, 0.0986])
+
+
+def test_worked_example_rows_differing_by_a_constant_give_one_distribution():
+    probs = softmax(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]))
+    assert np.array_equal(np.round(probs, 4), np.tile([0.0900, 0.2447, 0.6652], (3, 1)))
+
+
+def test_worked_example_two_rows_softmax_and_log_softmax():
+    logits = np.array([[2, 0.5, 6], [0.1, 0, 3]])
+    assert np.array_equal(
+        np.round(softmax(logits), 4), [[0.0179, 0.0040, 0.9781], [0.0498, 0.0451, 0.9051]]
+    )
+    assert np.array_equal(
+        np.round(log_softmax(logits), 4),
+        [[-4.0222, -5.5222, -0.0222], [-2.9997, -3.0997, -0.0997]],
+    )
+    nll = -log_softmax(logits)[[0, 1], [2, 1]].mean()
+    assert round(float(nll), 4) == 1.5609
+
+
+# --- Dtypes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8])
+@pytest.mark.parametrize("function", [*ALL_FUNCTIONS, sigmoid])
+def test_integer_input_is_promoted_to_float64(function, dtype):
+    assert np.asarray(function(np.array([1, 2, 3], dtype=dtype))).dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("function", [*ALL_FUNCTIONS, sigmoid])
+def test_float_dtype_is_kept(function, dtype):
+    assert np.asarray(function(np.array([1.0, 2.0, 3.0], dtype=dtype))).dtype == dtype
+
+
+def test_python_lists_and_scalars_are_accepted():
+    np.testing.assert_allclose(softmax([0.0, 0.0]), [0.5, 0.5])
+    assert sigmoid(0.0) == 0.5
+    assert isinstance(logsumexp([0.0, 0.0]), np.floating)
+
+
+def test_float16_long_row_does_not_overflow_the_sum():
+    probs = softmax(np.zeros(100_000, dtype=np.float16))
+    assert probs.dtype == np.float16
+    # 1e-5 is subnormal in float16: the correctly rounded value is what we can ask for.
+    assert np.all(probs == np.float16(1e-5))
+
+
+# --- Bad input gets a clear error that names the problem --------------------------------------
+
+
+@pytest.mark.parametrize("function", [*ALL_FUNCTIONS, sigmoid])
+def test_complex_input_is_rejected_by_name(function):
+    with pytest.raises(TypeError, match="complex"):
+        function(np.array([1 + 2j, 3 + 0j]))
+
+
+@pytest.mark.parametrize("function", [*ALL_FUNCTIONS, sigmoid])
+@pytest.mark.parametrize("bad", [["a", "b"], np.array([None, 1.0], dtype=object)])
+def test_non_numeric_input_is_rejected_by_name(function, bad):
+    with pytest.raises(TypeError, match="real numbers"):
+        function(bad)
+
+
+def test_boolean_input_is_rejected_because_it_is_almost_always_a_mask_by_mistake():
+    with pytest.raises(TypeError, match="bool"):
+        softmax(np.array([True, False]))
+
+
+def test_ragged_input_is_rejected_by_name():
+    with pytest.raises(TypeError, match="real numbers"):
+        softmax([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("function", ALL_FUNCTIONS)
+@pytest.mark.parametrize("axis", [2, -3, (0, 2)])
+def test_axis_out_of_range_is_rejected_by_name(function, axis):
+    with pytest.raises(np.exceptions.AxisError, match="out of bounds"):
+        function(np.ones((2, 3)), axis=axis)
+
+
+def test_repeated_axis_is_rejected():
+    with pytest.raises(ValueError, match="repeated axis"):
+        softmax(np.ones((2, 3)), axis=(1, 1))
+
+
+def test_boolean_axis_is_rejected():
+    with pytest.raises(TypeError, match="axis"):
+        softmax(np.ones((2, 3)), axis=True)
+
+
+def test_scalar_has_no_last_axis():
+    with pytest.raises(np.exceptions.AxisError):
+        softmax(3.0)
+
+
+# --- Non-finite inputs follow the mathematical limit ------------------------------------------
+
+
+def test_negative_infinity_logit_gets_zero_probability():
+    probs = softmax([0.0, -np.inf, 1.0])
+    assert probs[1] == 0.0
+    np.testing.assert_allclose(probs[[0, 2]], softmax([0.0, 1.0]), rtol=1e-15)
+    assert log_softmax([0.0, -np.inf])[1] == -np.inf
+
+
+def test_single_positive_infinity_takes_all_the_mass():
+    assert np.array_equal(softmax([1.0, np.inf, -np.inf, 1e308]), [0.0, 1.0, 0.0, 0.0])
+    assert np.array_equal(log_softmax([1.0, np.inf]), [-np.inf, 0.0])
+    assert logsumexp([1.0, np.inf]) == np.inf
+
+
+def test_several_positive_infinities_share_the_mass_equally():
+    assert np.array_equal(softmax([np.inf, 0.0, np.inf]), [0.5, 0.0, 0.5])
+    np.testing.assert_allclose(
+        log_softmax([np.inf, 0.0, np.inf]), [-np.log(2), -np.inf, -np.log(2)]
+    )
+
+
+def test_all_negative_infinity_slice_is_uniform_and_its_logsumexp_is_negative_infinity():
+    assert np.array_equal(softmax([-np.inf] * 4), [0.25] * 4)
+    np.testing.assert_allclose(log_softmax([-np.inf] * 4), [-np.log(4)] * 4)
+    assert logsumexp([-np.inf] * 4) == -np.inf
+
+
+def test_nan_stays_in_its_own_slice():
+    logits = np.array([[0.0, np.nan, 1.0], [0.0, 1.0, 2.0], [np.nan, np.inf, -np.inf]])
+    for function in ALL_FUNCTIONS:
+        result = function(logits)
+        assert np.all(np.isnan(result[0])) and np.all(np.isnan(result[2]))
+        assert np.all(np.isfinite(result[1]))
+
+
+def test_sigmoid_limits():
+    assert np.array_equal(sigmoid([-np.inf, np.inf]), [0.0, 1.0])
+    assert np.isnan(sigmoid(np.nan))
+
+
+# --- Empty axes, tuple axes, shapes -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(0,), (3, 0), (0, 4), (2, 0, 3)])
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_empty_input_gives_empty_result_of_the_same_shape(function, shape):
+    result = function(np.ones(shape))
+    assert result.shape == shape and result.dtype == np.float64
+
+
+def test_logsumexp_of_an_empty_axis_is_negative_infinity():
+    assert logsumexp(np.ones((3, 0))).tolist() == [-np.inf] * 3
+    assert logsumexp(np.ones((0, 4))).shape == (0,)
+    assert logsumexp([]) == -np.inf
+
+
+def test_tuple_axis_normalizes_over_all_listed_axes():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(2, 3, 4))
+    probs = softmax(logits, axis=(0, 2))
+    np.testing.assert_allclose(probs.sum(axis=(0, 2)), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(probs, scipy.special.softmax(logits, axis=(0, 2)), rtol=1e-14)
+
+
+def test_axis_none_normalizes_the_whole_array_like_scipy():
+    logits = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(
+        softmax(logits, axis=None), scipy.special.softmax(logits), rtol=1e-14
+    )
+    np.testing.assert_allclose(logsumexp(logits, axis=None), scipy.special.logsumexp(logits))
+
+
+def test_logsumexp_keepdims_broadcasts_against_the_input():
+    logits = np.arange(6.0).reshape(2, 3)
+    kept = logsumexp(logits, axis=1, keepdims=True)
+    assert kept.shape == (2, 1)
+    np.testing.assert_allclose(np.exp(logits - kept), softmax(logits), rtol=1e-14)
+
+
+@pytest.mark.parametrize("function", [*ALL_FUNCTIONS, sigmoid])
+def test_input_is_never_modified(function):
+    logits = np.array([[3.0, -np.inf, 1.0], [np.inf, 2.0, np.inf]])
+    before = logits.copy()
+    function(logits)
+    assert np.array_equal(logits, before)
+
+
+def test_softmax_allocates_no_input_sized_array_besides_its_result():
+    import tracemalloc
+
+    logits = np.random.default_rng(2).normal(size=(1000, 1000))
+    tracemalloc.start()
+    softmax(logits)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 1.1 * logits.nbytes
+
+
+# --- Accuracy where naive formulas lose it ---------------------------------------------------
+
+
+def test_logsumexp_keeps_relative_accuracy_near_zero():
+    assert logsumexp([0.0, -40.0]) == np.logaddexp(0.0, -40.0)
+    np.testing.assert_allclose(
+        logsumexp([0.0, -5.0, -7.0]), np.log1p(np.exp(-5) + np.exp(-7)), rtol=2e-16
+    )
+
+
+def test_log_softmax_stays_finite_where_log_of_softmax_is_minus_infinity():
+    assert np.array_equal(log_softmax([0.0, -1000.0]), [0.0, -1000.0])
+
+
+def test_sigmoid_matches_scipy_expit_in_both_tails():
+    x = np.linspace(-700, 700, 2001)
+    np.testing.assert_allclose(sigmoid(x), scipy.special.expit(x), rtol=2e-15, atol=0)
+
+
+# --- Cross-checks against scipy.special over shapes, axes and dtypes --------------------------
+
+SHAPES_AND_AXES = [
+    ((7,), -1),
+    ((4, 5), -1),
+    ((4, 5), 0),
+    ((2, 3, 4), 1),
+    ((2, 3, 4), (0, 2)),
+    ((3, 1), -1),
+]
+TOLERANCE = {np.float16: 2e-3, np.float32: 2e-6, np.float64: 1e-14}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize(("shape", "axis"), SHAPES_AND_AXES)
+@pytest.mark.parametrize(
+    ("ours", "reference"),
+    [
+        (softmax, scipy.special.softmax),
+        (log_softmax, scipy.special.log_softmax),
+        (logsumexp, scipy.special.logsumexp),
+    ],
+    ids=["softmax", "log_softmax", "logsumexp"],
+)
+def test_agrees_with_scipy(ours, reference, shape, axis, dtype):
+    logits = np.random.default_rng(3).normal(scale=5, size=shape).astype(dtype)
+    expected = reference(logits.astype(np.float64), axis=axis)
+    result = ours(logits, axis=axis)
+    assert np.asarray(result).dtype == dtype
+    tolerance = TOLERANCE[dtype]
+    np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
+
+
+# --- Properties (hypothesis) ------------------------------------------------------------------
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+any_finite = st.floats(allow_nan=False, allow_infinity=False)
+vectors = hnp.arrays(
+    np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6), elements=finite
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(vectors)
+def test_property_outputs_sum_to_one_and_lie_in_the_unit_interval(logits):
+    probs = softmax(logits)
+    assert np.all((probs >= 0) & (probs <= 1))
+    np.testing.assert_allclose(
+        probs.sum(axis=-1), 1.0, rtol=8 * np.finfo(float).eps * logits.shape[-1]
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(vectors, st.floats(-1e3, 1e3))
+def test_property_shift_invariance(logits, shift):
+    np.testing.assert_allclose(softmax(logits + shift), softmax(logits), rtol=1e-9, atol=1e-300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(vectors)
+def test_property_order_is_preserved(logits):
+    probs = softmax(logits)
+    # Strictly larger logits never get a smaller probability (ties may round equal).
+    larger = logits[..., :, None] > logits[..., None, :]
+    assert not np.any(larger & (probs[..., :, None] < probs[..., None, :]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(vectors)
+def test_property_log_softmax_equals_log_of_softmax_where_both_are_finite(logits):
+    probs = softmax(logits)
+    mask = probs > np.finfo(float).tiny
+    np.testing.assert_allclose(
+        log_softmax(logits)[mask], np.log(probs[mask]), rtol=1e-12, atol=1e-12
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(vectors)
+def test_property_logsumexp_lies_between_max_and_max_plus_log_n(logits):
+    result = logsumexp(logits)
+    peak = logits.max(axis=-1)
+    assert np.all(result >= peak)
+    assert np.all(result <= peak + np.log(logits.shape[-1]) * (1 + 1e-15) + 1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6),
+        elements=any_finite,
+    )
+)
+def test_property_no_warning_for_any_finite_input(logits):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [softmax(logits), logsumexp(logits), sigmoid(logits)]
+        log_probs = log_softmax(logits)
+    for result in results:
+        assert np.all(np.isfinite(result))
+    # log_softmax(x)_i = x_i - logsumexp(x) lies below -1.8e308 when the spread of the row
+    # exceeds the float range; there, and only there, -inf is the correctly rounded answer.
+    with np.errstate(over="ignore"):
+        representable = np.isfinite(logits - logits.max(axis=-1, keepdims=True))
+    assert np.all(np.isfinite(log_probs[representable]))
+    assert not np.any(np.isnan(log_probs))
