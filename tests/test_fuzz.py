@@ -1,0 +1,206 @@
+"""Property-based fuzzing of the documented contract of softmax, log_softmax, logsumexp, sigmoid.
+
+Hypothesis draws arrays of float16/32/64 and integers with extreme entries
+(the largest finite floats, subnormals, infinities, NaN), shapes with zero-size
+axes, non-contiguous views (strided and reversed slices, transposes) and int,
+tuple or ``None`` axes. Every example checks shape, dtype, range, normalization
+within a tolerance scaled to the dtype, that the input is untouched and that
+nothing warns (pytest turns warnings into errors), and cross-checks SciPy
+wherever SciPy's result is defined: SciPy gives NaN where the package follows
+a limit (``+inf`` logits, slices of only ``-inf``), so those entries are skipped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import special
+
+from softmax_notes import log_softmax, logsumexp, sigmoid, softmax
+
+DTYPES = [np.float16, np.float32, np.float64, np.int32, np.int64]
+FUZZ = settings(max_examples=150, deadline=None)
+
+
+def _elements(dtype: np.dtype) -> st.SearchStrategy:
+    if dtype.kind in "iu":
+        return st.integers(int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+    info = np.finfo(dtype)
+    extremes = [info.max, -info.max, info.smallest_subnormal, -info.tiny, 0.0, np.inf, -np.inf]
+    return st.one_of(
+        st.sampled_from([*extremes, np.nan]),
+        st.floats(width=info.bits, allow_nan=True, allow_infinity=True),
+        st.floats(-30, 30, width=info.bits),
+    )
+
+
+@st.composite
+def arrays_and_axes(draw: st.DrawFn) -> tuple[np.ndarray, int | tuple[int, ...] | None]:
+    """An array (possibly a non-contiguous view of a larger one) and an axis argument."""
+    dtype = np.dtype(draw(st.sampled_from(DTYPES)))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6))
+    base = draw(hnp.arrays(dtype, shape, elements=_elements(dtype)))
+    view = draw(st.sampled_from(["contiguous", "strided", "reversed", "transposed"]))
+    if view == "strided":
+        array = base[(slice(None, None, 2),) * base.ndim]
+    elif view == "reversed":
+        array = base[..., ::-1]
+    elif view == "transposed":
+        array = base.T
+    else:
+        array = base
+    ndim = array.ndim
+    axis = draw(
+        st.one_of(
+            st.integers(-ndim, ndim - 1),
+            st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple),
+            st.none(),
+        )
+    )
+    return array, axis
+
+
+def _axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in np.atleast_1d(axis))
+
+
+def _result_dtype(x: np.ndarray) -> np.dtype:
+    return x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _tolerance(dtype: np.dtype, n: int) -> float:
+    """Absolute error allowed on a probability or on a sum of n of them.
+
+    Each probability is within a few units of rounding u plus a subnormal spacing
+    (first-order analysis of the max-shift: the error of e^{x_i - m} is at most
+    (|x_i - m| + 1) u e^{x_i - m} <= 2u), so a sum of n is within n times that.
+    """
+    info = np.finfo(dtype)
+    return 4 * (n + 2) * float(info.eps) + n * float(info.smallest_subnormal)
+
+
+def _slice_has(mask: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    return np.any(mask, axis=axes, keepdims=True) & np.ones_like(mask)
+
+
+@FUZZ
+@given(arrays_and_axes())
+def test_softmax_is_a_distribution_along_the_axis(case):
+    x, axis = case
+    before = x.copy()
+    probs = softmax(x, axis=axis)
+    np.testing.assert_array_equal(x, before)
+    assert probs.shape == x.shape and probs.dtype == _result_dtype(x)
+    if x.size == 0:
+        return
+    axes = _axes(axis, x.ndim)
+    n = int(np.prod([x.shape[a] for a in axes]))
+    in_nan_slice = _slice_has(np.isnan(x.astype(np.float64)), axes)
+    np.testing.assert_array_equal(np.isnan(probs), in_nan_slice)
+    finite = probs[~in_nan_slice]
+    assert ((finite >= 0) & (finite <= 1)).all()
+    sums = np.sum(probs.astype(np.float64), axis=axes)
+    defined = ~np.any(in_nan_slice, axis=axes)
+    np.testing.assert_allclose(sums[defined], 1.0, rtol=0, atol=_tolerance(probs.dtype, n))
+    with np.errstate(all="ignore"):
+        expected = special.softmax(x.astype(np.float64), axis=axis)
+    where = ~np.isnan(expected)
+    np.testing.assert_allclose(
+        probs[where].astype(np.float64), expected[where], rtol=0, atol=_tolerance(probs.dtype, n)
+    )
+
+
+@FUZZ
+@given(arrays_and_axes())
+def test_log_softmax_is_the_log_of_a_distribution(case):
+    x, axis = case
+    before = x.copy()
+    log_probs = log_softmax(x, axis=axis)
+    np.testing.assert_array_equal(x, before)
+    assert log_probs.shape == x.shape and log_probs.dtype == _result_dtype(x)
+    if x.size == 0:
+        return
+    axes = _axes(axis, x.ndim)
+    n = int(np.prod([x.shape[a] for a in axes]))
+    in_nan_slice = _slice_has(np.isnan(x.astype(np.float64)), axes)
+    np.testing.assert_array_equal(np.isnan(log_probs), in_nan_slice)
+    assert (log_probs[~in_nan_slice] <= 0).all()
+    # exp(log_softmax) is the softmax, to the rounding of the dtype.
+    with np.errstate(under="ignore"):
+        recovered = np.exp(log_probs.astype(np.float64))
+    np.testing.assert_allclose(
+        recovered[~in_nan_slice],
+        softmax(x, axis=axis)[~in_nan_slice].astype(np.float64),
+        rtol=0,
+        atol=_tolerance(log_probs.dtype, n),
+    )
+    with np.errstate(all="ignore"):
+        expected = special.log_softmax(x.astype(np.float64), axis=axis)
+        # An exact value beyond the dtype's range has -inf as its rounded value.
+        where = np.isfinite(expected.astype(log_probs.dtype))
+    eps = float(np.finfo(log_probs.dtype).eps)
+    np.testing.assert_allclose(
+        log_probs[where].astype(np.float64),
+        expected[where],
+        rtol=4 * eps,
+        atol=4 * (n + 2) * eps,
+    )
+
+
+@FUZZ
+@given(arrays_and_axes(), st.booleans())
+def test_logsumexp_lies_between_max_and_max_plus_log_n(case, keepdims):
+    x, axis = case
+    before = x.copy()
+    result = np.asarray(logsumexp(x, axis=axis, keepdims=keepdims))
+    np.testing.assert_array_equal(x, before)
+    axes = _axes(axis, x.ndim)
+    expected_shape = np.sum(np.zeros(x.shape), axis=axes, keepdims=keepdims).shape
+    assert result.shape == expected_shape and result.dtype == _result_dtype(x)
+    if x.size == 0:
+        return
+    n = int(np.prod([x.shape[a] for a in axes]))
+    wide = x.astype(np.float64)
+    has_nan = np.any(np.isnan(wide), axis=axes, keepdims=keepdims)
+    np.testing.assert_array_equal(np.isnan(result), has_nan)
+    peak = np.max(wide, axis=axes, keepdims=keepdims)
+    eps = float(np.finfo(result.dtype).eps)
+    ok = np.isfinite(peak)
+    with np.errstate(over="ignore"):  # bounds near the largest float may round to inf
+        lower = peak[ok] - eps * np.abs(peak[ok])
+        upper = peak[ok] + np.log(n) + eps * (np.abs(peak[ok]) + np.log(n))
+        beyond_range = ok & (np.where(ok, peak, 0) + np.log(n) > np.finfo(result.dtype).max)
+    assert (result[ok] >= lower).all() and (result[ok] <= upper).all()
+    np.testing.assert_array_equal(result[np.isinf(peak)], peak[np.isinf(peak)])
+    with np.errstate(all="ignore"):
+        expected = np.asarray(special.logsumexp(wide, axis=axis, keepdims=keepdims))
+    where = np.isfinite(expected) & np.isfinite(result)
+    np.testing.assert_allclose(
+        result[where].astype(np.float64),
+        expected[where],
+        rtol=4 * eps,
+        atol=4 * (n + 2) * eps,
+    )
+    # Infinite results only where the limit is infinite or the exact value is out of range.
+    assert (np.isfinite(result) | ~np.isfinite(peak) | beyond_range).all()
+
+
+@FUZZ
+@given(arrays_and_axes())
+def test_sigmoid_stays_in_the_unit_interval_and_matches_expit(case):
+    x, _ = case
+    before = x.copy()
+    result = np.asarray(sigmoid(x))
+    np.testing.assert_array_equal(x, before)
+    assert result.shape == x.shape and result.dtype == _result_dtype(x)
+    wide = x.astype(np.float64)
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(wide))
+    assert ((result[~np.isnan(result)] >= 0) & (result[~np.isnan(result)] <= 1)).all()
+    info = np.finfo(result.dtype)
+    np.testing.assert_allclose(
+        result.astype(np.float64), special.expit(wide), rtol=4 * info.eps, atol=float(info.tiny)
+    )
