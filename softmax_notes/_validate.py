@@ -50,4 +50,7 @@ def normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
         return tuple(range(ndim))
     if isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
+    if type(axis) is int and -ndim <= axis < ndim:
+        # The common case, without numpy's general (and on small input, costly) path.
+        return (axis % ndim,)
     return normalize_axis_tuple(axis, ndim)

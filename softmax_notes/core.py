@@ -32,8 +32,45 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
     return np.promote_types(dtype, np.float32)
 
 
-def _shift_by_max(x: NDArray[np.floating], axes: tuple[int, ...]) -> tuple[NDArray, NDArray]:
-    """Return ``(x - max, max)``, the difference in a fresh array, max with kept dims.
+# Speed (measured in benchmarks/bench_softmax.py, explained in chapter 8). NumPy
+# reduces a short contiguous axis one tiny slice at a time, paying its loop
+# overhead per slice; an axis of at most _SHORT_AXIS entries is instead reduced
+# column by column, each column one long vectorized operation. Such arrays are
+# processed in blocks of about _BLOCK_ELEMENTS entries, so the five passes over
+# a block stay in cache and the per-row temporaries stay small.
+_SHORT_AXIS = 16
+_BLOCK_ELEMENTS = 1 << 15
+
+
+def _reduce_slices(
+    ufunc: np.ufunc, x: NDArray[np.floating], axes: tuple[int, ...], dtype: np.dtype | None = None
+) -> NDArray:
+    """``ufunc.reduce`` over `axes` with kept dims, always as an array (never a scalar)."""
+    length = x.shape[-1] if x.ndim else 0
+    if axes == (x.ndim - 1,) and 1 < length <= _SHORT_AXIS:
+        result = x[..., :1].astype(dtype or x.dtype)
+        for column in range(1, length):
+            ufunc(result, x[..., column : column + 1], out=result)
+        return result
+    return np.asarray(ufunc.reduce(x, axis=axes, keepdims=True, dtype=dtype))
+
+
+def _blocks(x: NDArray[np.floating], axes: tuple[int, ...]) -> list[tuple[slice, ...]]:
+    """Index tuples that split `x` along axis 0 into cache-sized blocks of whole slices.
+
+    Only arrays whose reduced axis is a short last axis are split (there it
+    pays, see the constants above); anything else is one block.
+    """
+    if x.ndim < 2 or axes != (x.ndim - 1,) or x.shape[-1] > _SHORT_AXIS:
+        return [(Ellipsis,)]
+    step = max(1, _BLOCK_ELEMENTS * x.shape[0] // x.size)
+    return [(slice(start, start + step),) for start in range(0, x.shape[0], step)]
+
+
+def _shift_by_max(
+    x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray[np.floating] | None = None
+) -> tuple[NDArray, NDArray]:
+    """Return ``(x - max, max)``, the difference in `out` or a fresh array, max with kept dims.
 
     Every entry of the difference is <= 0 and each slice holds at least one 0,
     so ``exp`` of it cannot overflow and its sum is at least 1. A spread wider
@@ -41,9 +78,9 @@ def _shift_by_max(x: NDArray[np.floating], axes: tuple[int, ...]) -> tuple[NDArr
     rounded 0. Slices whose max is infinite are rewritten by the rules in the
     module docstring; that work stays off the path of finite input.
     """
-    peak = np.max(x, axis=axes, keepdims=True)
+    peak = _reduce_slices(np.maximum, x, axes)
     # An explicit `out` keeps a zero-dimensional difference an array, not a scalar.
-    shifted = np.subtract(x, peak, out=np.empty_like(x))
+    shifted = np.subtract(x, peak, out=np.empty_like(x) if out is None else out)
     if not np.isfinite(peak).all():
         has_pos_inf = np.isposinf(peak)
         if has_pos_inf.any():
@@ -129,12 +166,24 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     axes = normalize_axes(axis, x.ndim)
     if x.size == 0:
         return np.empty_like(x)
+    probs = np.empty_like(x)
     with np.errstate(all="ignore"):
-        probs, _ = _shift_by_max(x, axes)
-        np.exp(probs, out=probs)
-        total = np.sum(probs, axis=axes, keepdims=True, dtype=_accumulator(probs.dtype))
-        np.divide(probs, total, out=probs, casting="same_kind")
+        for block in _blocks(x, axes):
+            _softmax_into(x[block], axes, probs[block])
     return probs
+
+
+def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) -> None:
+    """Write ``softmax(x)`` into `out`: shift by the max, ``exp`` in place, scale by 1 / sum.
+
+    Multiplying by the reciprocal of each slice's sum is one division per
+    slice instead of one per entry (a multiplication is several times cheaper
+    than a division); it adds at most one rounding to each probability.
+    """
+    _shift_by_max(x, axes, out=out)
+    np.exp(out, out=out)
+    total = _reduce_slices(np.add, out, axes, dtype=_accumulator(out.dtype))
+    np.multiply(out, np.reciprocal(total, out=total), out=out, casting="same_kind")
 
 
 def log_softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
