@@ -5,6 +5,7 @@ the edges (infinities, NaN, empty axes, dtypes) and raises a clear error for
 bad input.
 """
 
+from .accuracy import softmax_error_bound, softmax_relative_error
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
 from .jacobian import softmax_jacobian, softmax_jvp
@@ -20,6 +21,8 @@ __all__ = [
     "numerical_gradient",
     "sigmoid",
     "softmax",
+    "softmax_error_bound",
     "softmax_jacobian",
     "softmax_jvp",
+    "softmax_relative_error",
 ]

@@ -1,0 +1,142 @@
+"""Measuring the rounding error of softmax: a high-precision reference and the error bound.
+
+Chapter 3 and tests/test_accuracy.py audit the package with these two helpers:
+the relative error of each computed probability against softmax evaluated in
+mpmath, and the first-order bound of Blanchard, Higham & Higham (2021) for the
+shifted algorithm. mpmath (installed with sympy) is imported only when
+:func:`softmax_relative_error` runs, so importing the package stays numpy-only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_float_array
+
+__all__ = ["softmax_error_bound", "softmax_relative_error"]
+
+
+def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> NDArray[np.float64]:
+    r"""First-order bound on the relative error of the shifted softmax, per row of `x`.
+
+    .. math:: \frac{|\hat s_i - s_i|}{s_i} \le \bigl(n + 2 + 2(\max_j x_j - \min_j x_j)\bigr)\,u
+
+    Parameters
+    ----------
+    x : array_like
+        Finite logits; each row along the last axis is one distribution.
+    dtype : dtype, optional
+        The precision the softmax is computed in, whose unit roundoff
+        ``u = eps / 2`` scales the bound. Defaults to the dtype of `x`
+        (integers count as float64).
+
+    Returns
+    -------
+    ndarray of float64
+        One bound per row: shape ``x.shape[:-1]``.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not an array of real numbers.
+    ValueError
+        If `x` is zero-dimensional or has an empty last axis.
+
+    Notes
+    -----
+    Theorem 4.3 of Blanchard, Higham & Higham (2021), to first order in u. It
+    adds up the roundings of the algorithm: ``x_i - max`` (relative error u,
+    which ``exp`` turns into an error ``|x_i - max| u`` of ``e^{x_i - max}``),
+    the ``exp`` itself (u), the n - 1 additions of the sum, and the division
+    (u); the numerator contributes ``|x_i - max|`` and the sum at most
+    ``max_j |x_j - max|``, each at most the spread ``max - min``. It assumes
+    no underflow: a probability below the smallest normal number has an
+    absolute, not a relative, error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_notes import softmax_error_bound
+    >>> u = np.finfo(np.float64).eps / 2
+    >>> float(softmax_error_bound([1.0, 2.0, 4.0]) / u)  # n + 2 + 2 * 3
+    11.0
+    >>> float(softmax_error_bound(np.float32([0, 10])) / (np.finfo(np.float32).eps / 2))
+    24.0
+    """
+    logits = as_float_array(x)
+    if logits.ndim == 0 or logits.shape[-1] == 0:
+        raise ValueError(f"x needs a non-empty last axis, got shape {logits.shape}")
+    unit_roundoff = float(np.finfo(dtype or logits.dtype).eps) / 2
+    spread = np.max(logits, axis=-1) - np.min(logits, axis=-1)
+    return (logits.shape[-1] + 2 + 2 * spread.astype(np.float64)) * unit_roundoff
+
+
+def softmax_relative_error(
+    probs: ArrayLike, x: ArrayLike, digits: int = 50
+) -> NDArray[np.float64]:
+    r"""Componentwise relative error of `probs` as the softmax of `x`, against mpmath.
+
+    .. math:: \frac{|\hat s_i - s_i|}{s_i}, \quad
+              s_i = \frac{e^{x_i}}{\sum_j e^{x_j}} \text{ evaluated with `digits` digits}
+
+    Parameters
+    ----------
+    probs : array_like
+        Computed probabilities, the same shape as `x`.
+    x : array_like
+        Finite logits; each row along the last axis is one distribution. Each
+        entry is taken exactly as stored (a float32 logit is its float32 value).
+    digits : int, default 50
+        Decimal digits of the mpmath reference; the error itself is formed in
+        mpmath too, so it is exact to far more digits than it is printed with.
+
+    Returns
+    -------
+    ndarray of float64
+        Same shape as `x`. NaN where the exact probability is below the
+        smallest normal number of `probs`' dtype: there underflow, not the
+        algorithm, sets the error, which is absolute rather than relative.
+
+    Raises
+    ------
+    TypeError
+        If `probs` or `x` is not an array of real numbers.
+    ValueError
+        If the shapes differ or `x` holds a non-finite value.
+
+    Notes
+    -----
+    Slow by design (one mpmath ``exp`` per entry): a reference for audits of a
+    few thousand entries, not a way to compute softmax. Needs mpmath, which is
+    installed with sympy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_notes import softmax_relative_error
+    >>> softmax_relative_error([0.5, 0.5], [3.0, 3.0])
+    array([0., 0.])
+    >>> errors = softmax_relative_error(np.float32([0.25, 0.75]), [0.0, np.log(3.0)])
+    >>> bool(np.all(errors < np.finfo(np.float32).eps))
+    True
+    """
+    import mpmath
+
+    computed = as_float_array(probs, "probs")
+    logits = as_float_array(x)
+    if computed.shape != logits.shape:
+        raise ValueError(f"probs has shape {computed.shape} but x has shape {logits.shape}")
+    if not np.isfinite(logits).all():
+        raise ValueError("x must be finite: the relative error of a limit is not defined")
+    smallest_normal = mpmath.mpf(float(np.finfo(computed.dtype).tiny))
+    errors = np.full(logits.shape, np.nan)
+    with mpmath.workdps(digits):
+        for row in np.ndindex(logits.shape[:-1]):
+            exps = [mpmath.exp(mpmath.mpf(float(value))) for value in logits[row]]
+            total = mpmath.fsum(exps)
+            for i, (prob, numerator) in enumerate(zip(computed[row], exps, strict=True)):
+                exact = numerator / total
+                if exact >= smallest_normal:
+                    errors[(*row, i)] = float(abs(mpmath.mpf(float(prob)) - exact) / exact)
+    return errors
