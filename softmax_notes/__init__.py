@@ -10,19 +10,35 @@ from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
 from .jacobian import softmax_jacobian, softmax_jvp
 from .losses import cross_entropy, cross_entropy_grad
+from .relatives import (
+    gumbel_argmax,
+    gumbel_softmax,
+    softmax_with_temperature,
+    sparsemax,
+    sparsemax_jacobian,
+)
+from .scale import HierarchicalSoftmax, OnlineSoftmax, online_logsumexp
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HierarchicalSoftmax",
+    "OnlineSoftmax",
     "cross_entropy",
     "cross_entropy_grad",
+    "gumbel_argmax",
+    "gumbel_softmax",
     "log_softmax",
     "logsumexp",
     "numerical_gradient",
+    "online_logsumexp",
     "sigmoid",
     "softmax",
     "softmax_error_bound",
     "softmax_jacobian",
     "softmax_jvp",
     "softmax_relative_error",
+    "softmax_with_temperature",
+    "sparsemax",
+    "sparsemax_jacobian",
 ]

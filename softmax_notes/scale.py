@@ -1,0 +1,386 @@
+"""Softmax over many classes: a hierarchical softmax and a one-pass (online) normalizer.
+
+* :class:`HierarchicalSoftmax` (Morin & Bengio 2005) arranges the ``n``
+  classes as the leaves of a binary tree; a class's probability is the
+  product of ``log2 n`` binary (sigmoid) decisions along its path, so one
+  example's probability costs O(log n) instead of O(n).
+* :class:`OnlineSoftmax` (Milakov & Gimelshein 2018) computes the softmax
+  normalizer in one pass over chunks of the logits, keeping a running maximum
+  ``m`` and a running sum ``d``; two partial results merge by
+  ``(m, d) + (m', d') = (M, d e^(m - M) + d' e^(m' - M))``, ``M = max(m, m')``.
+  It is the idea behind fused attention kernels such as FlashAttention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_float_array
+
+__all__ = ["HierarchicalSoftmax", "OnlineSoftmax", "online_logsumexp"]
+
+Tree = int | tuple["Tree", "Tree"]
+
+
+def _log_sigmoid(x: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``log(1 / (1 + e^-x))`` without overflow: ``-log(e^0 + e^-x)``."""
+    return -np.logaddexp(0, -x)
+
+
+class HierarchicalSoftmax:
+    r"""A softmax over the leaves of a binary tree of classes.
+
+    Every internal node ``k`` of the tree has a score ``t_k`` (in a model,
+    ``t_k = w_k \cdot h + b_k`` for the hidden vector ``h``). At node ``k``
+    the path goes left with probability :math:`\sigma(t_k)` and right with
+    :math:`\sigma(-t_k) = 1 - \sigma(t_k)`; a class's probability is the
+    product along its root-to-leaf path:
+
+    .. math:: p(c) = \prod_{k \in \operatorname{path}(c)} \sigma(\pm t_k)
+
+    Parameters
+    ----------
+    tree : int or nested pairs
+        A leaf is a class index (int); an internal node is a pair
+        ``(left, right)``. The leaves must be exactly the classes
+        ``0, ..., n-1``, each once, with ``n >= 2``. Internal nodes are
+        numbered in pre-order (root 0, then the left subtree, then the
+        right), which fixes the order of the scores.
+
+    Raises
+    ------
+    ValueError
+        If a node is not a pair, a leaf is not a non-negative int, a class is
+        repeated or missing, or the tree has fewer than two classes.
+
+    Attributes
+    ----------
+    num_classes : int
+        ``n``, the number of leaves.
+    num_nodes : int
+        ``n - 1``, the number of internal nodes (the length of a score vector).
+    depth : int
+        The length of the longest path; ``ceil(log2 n)`` for :meth:`balanced`.
+
+    Notes
+    -----
+    The probabilities sum to 1 for any scores: at every internal node the
+    two subtrees share their parent's mass as :math:`\sigma(t) + \sigma(-t) = 1`,
+    so by induction from the root the leaves below any node carry exactly
+    that node's mass, and the root carries 1. The equivalent flat model is
+    the softmax of the logits ``log p(c)`` (:meth:`flat_logits`): their
+    softmax is ``p`` itself, since the normalizer is ``sum p = 1``.
+
+    References
+    ----------
+    F. Morin and Y. Bengio, "Hierarchical probabilistic neural network
+    language model", AISTATS 2005.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_notes import HierarchicalSoftmax
+    >>> tree = HierarchicalSoftmax(((0, 1), (2, 3)))
+    >>> tree.num_nodes, tree.depth
+    (3, 2)
+    >>> scores = np.array([0.0, np.log(3.0), 0.0])  # root, left child, right child
+    >>> np.round(tree.probs(scores), 4)
+    array([0.375, 0.125, 0.25 , 0.25 ])
+    >>> float(np.round(np.exp(tree.log_prob(scores, 0)), 4))
+    0.375
+    """
+
+    def __init__(self, tree: Tree) -> None:
+        paths: dict[int, list[tuple[int, int]]] = {}
+        node_count = 0
+
+        def visit(node: Tree, path: list[tuple[int, int]]) -> None:
+            nonlocal node_count
+            if isinstance(node, (int, np.integer)) and not isinstance(node, (bool, np.bool_)):
+                if node < 0:
+                    raise ValueError(f"class indices must be non-negative, got leaf {node}")
+                if int(node) in paths:
+                    raise ValueError(f"class {node} appears more than once in the tree")
+                paths[int(node)] = path
+                return
+            if not (isinstance(node, tuple) and len(node) == 2):
+                raise ValueError(
+                    "every internal node must be a pair (left, right) and every leaf an int "
+                    f"class index; got {node!r}"
+                )
+            index = node_count
+            node_count += 1
+            visit(node[0], [*path, (index, 1)])
+            visit(node[1], [*path, (index, -1)])
+
+        visit(tree, [])
+        if len(paths) < 2:
+            raise ValueError(f"a tree needs at least two classes, got {len(paths)}")
+        missing = sorted(set(range(len(paths))) - set(paths))
+        if missing:
+            raise ValueError(
+                f"the leaves must be the classes 0..{len(paths) - 1}; missing {missing}"
+            )
+        self.num_classes = len(paths)
+        self.num_nodes = node_count
+        self.depth = max(len(path) for path in paths.values())
+        # Paths padded to the common depth: padding has node 0 and sign 0 (a factor of 1).
+        self._nodes = np.zeros((self.num_classes, self.depth), dtype=np.intp)
+        self._signs = np.zeros((self.num_classes, self.depth))
+        for leaf, path in paths.items():
+            for step, (node, sign) in enumerate(path):
+                self._nodes[leaf, step] = node
+                self._signs[leaf, step] = sign
+
+    @classmethod
+    def balanced(cls, num_classes: int) -> HierarchicalSoftmax:
+        """The balanced tree over classes ``0..num_classes-1``, of depth ``ceil(log2 n)``.
+
+        Examples
+        --------
+        >>> from softmax_notes import HierarchicalSoftmax
+        >>> HierarchicalSoftmax.balanced(1000).depth
+        10
+        """
+        if isinstance(num_classes, (bool, np.bool_)) or not isinstance(
+            num_classes, (int, np.integer)
+        ):
+            raise TypeError(f"num_classes must be an int, got {num_classes!r}")
+        if num_classes < 2:
+            raise ValueError(f"a tree needs at least two classes, got num_classes={num_classes}")
+
+        def build(first: int, stop: int) -> Tree:
+            if stop - first == 1:
+                return first
+            middle = (first + stop + 1) // 2
+            return (build(first, middle), build(middle, stop))
+
+        return cls(build(0, int(num_classes)))
+
+    def _check_scores(self, scores: ArrayLike) -> NDArray[np.floating]:
+        scores = as_float_array(scores, "scores")
+        if scores.ndim == 0 or scores.shape[-1] != self.num_nodes:
+            raise ValueError(
+                f"scores must have shape (..., {self.num_nodes}), one per internal node; "
+                f"got shape {scores.shape}"
+            )
+        return scores
+
+    def log_prob(self, scores: ArrayLike, target: ArrayLike) -> NDArray[np.floating]:
+        """``log p(target)`` from the node scores, in O(depth) per example.
+
+        Parameters
+        ----------
+        scores : array_like
+            Shape ``batch + (num_nodes,)``: the internal nodes' scores.
+        target : array_like of int
+            Shape ``batch``: one class index per example.
+
+        Returns
+        -------
+        ndarray
+            Shape ``batch``: the log-probability of each example's class.
+
+        Raises
+        ------
+        ValueError
+            If the shapes do not match or a class index is out of range.
+        TypeError
+            If `target` is not an integer array.
+        """
+        scores = self._check_scores(scores)
+        target = np.asarray(target)
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"target must be integer class indices, got dtype {target.dtype}")
+        if target.shape != scores.shape[:-1]:
+            raise ValueError(
+                f"target must have shape scores.shape[:-1] = {scores.shape[:-1]}, "
+                f"got {target.shape}"
+            )
+        outside = target[(target < 0) | (target >= self.num_classes)]
+        if outside.size:
+            raise ValueError(
+                f"class indices must lie in [0, {self.num_classes}), got {int(outside.flat[0])}"
+            )
+        nodes, signs = self._nodes[target], self._signs[target]
+        on_path = np.take_along_axis(scores, nodes, axis=-1)
+        return np.sum(np.where(signs != 0, _log_sigmoid(signs * on_path), 0), axis=-1)
+
+    def flat_logits(self, scores: ArrayLike) -> NDArray[np.floating]:
+        """``log p(c)`` for every class: the logits of the equivalent flat softmax, O(n log n)."""
+        scores = self._check_scores(scores)
+        on_path = scores[..., self._nodes]
+        return np.sum(np.where(self._signs != 0, _log_sigmoid(self._signs * on_path), 0), axis=-1)
+
+    def probs(self, scores: ArrayLike) -> NDArray[np.floating]:
+        """All ``n`` class probabilities, shape ``batch + (n,)``; they sum to 1."""
+        return np.exp(self.flat_logits(scores))
+
+
+@dataclass(frozen=True)
+class OnlineSoftmax:
+    r"""The softmax normalizer of a stream of logits, built one chunk at a time.
+
+    The state is the running maximum ``m`` and the running sum
+    ``d = sum_j exp(x_j - m)`` over the entries seen so far (plus their
+    ``count``). Two states merge by
+
+    .. math:: (m, d) \oplus (m', d') = \bigl(M,\; d\, e^{m - M} + d'\, e^{m' - M}\bigr),
+              \qquad M = \max(m, m'),
+
+    which is associative and commutative, so the chunks may come in any
+    order and be combined in any grouping (in parallel, say), and the result
+    equals the two-pass ``logsumexp = m + log d``.
+
+    Attributes
+    ----------
+    max : ndarray
+        Running maximum, shape ``batch`` (the chunks' shape without the last axis).
+    total : ndarray
+        Running sum of ``exp(x - max)``.
+    count : int
+        Number of entries per slice seen so far.
+
+    Notes
+    -----
+    The streamed axis is the last one; chunks must share the batch shape
+    (all other axes), or :meth:`update` raises ``ValueError`` naming both
+    shapes. Non-finite entries follow :func:`~softmax_notes.softmax`: a
+    ``-inf`` entry adds nothing to the normalizer (so does a chunk of only
+    ``-inf``, e.g. a fully masked block of attention scores), ``+inf``
+    entries share all the mass, and a NaN makes its slice NaN. Nothing
+    overflows, because every exponent is at most 0.
+
+    This is the reduction at the heart of fused attention kernels
+    (FlashAttention, Dao et al. 2022): each block of scores is exponentiated
+    against the running maximum and the partial results are rescaled by
+    ``e^(m - M)`` when the maximum grows, so the full row of scores is never
+    stored.
+
+    References
+    ----------
+    M. Milakov and N. Gimelshein, "Online normalizer calculation for
+    softmax", arXiv:1805.02867, 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_notes import OnlineSoftmax, logsumexp
+    >>> logits = np.array([1.0, 3.0, -2.0, 0.5, 4.0])
+    >>> state = OnlineSoftmax.empty()
+    >>> for chunk in np.array_split(logits, 3):
+    ...     state = state.update(chunk)
+    >>> bool(np.isclose(state.logsumexp(), logsumexp(logits)))
+    True
+    >>> np.round(state.probabilities(logits[:2]), 4)  # the first two of softmax(logits)
+    array([0.0343, 0.2537])
+    """
+
+    max: NDArray[np.floating]
+    total: NDArray[np.floating]
+    count: int = 0
+
+    @classmethod
+    def empty(cls, batch_shape: tuple[int, ...] = ()) -> OnlineSoftmax:
+        """The state of an empty stream (the identity of the merge): ``m = -inf``, ``d = 0``."""
+        return cls(np.full(batch_shape, -np.inf), np.zeros(batch_shape), 0)
+
+    @classmethod
+    def from_chunk(cls, chunk: ArrayLike) -> OnlineSoftmax:
+        """The state of one chunk, streamed along its last axis."""
+        chunk = as_float_array(chunk, "chunk")
+        if chunk.ndim == 0:
+            raise ValueError("a chunk must have at least one axis (the streamed, last axis)")
+        if chunk.shape[-1] == 0:
+            return cls.empty(chunk.shape[:-1])
+        peak = np.max(chunk, axis=-1)
+        total = np.sum(np.exp(_shift(chunk, peak[..., None])), axis=-1)
+        return cls(peak, total, chunk.shape[-1])
+
+    def merge(self, other: OnlineSoftmax) -> OnlineSoftmax:
+        """The state of both streams: ``(m, d) + (m', d') = (M, d e^(m-M) + d' e^(m'-M))``."""
+        if self.max.shape != other.max.shape:
+            raise ValueError(
+                f"cannot merge states of batch shapes {self.max.shape} and {other.max.shape}; "
+                "all chunks must have the same shape except along the last (streamed) axis"
+            )
+        peak = np.maximum(self.max, other.max)
+        total = self.total * _rescale(self.max, peak) + other.total * _rescale(other.max, peak)
+        return OnlineSoftmax(peak, total, self.count + other.count)
+
+    def update(self, chunk: ArrayLike) -> OnlineSoftmax:
+        """This state merged with the next chunk (a new state; states are immutable).
+
+        A state that has seen nothing yet takes the batch shape of its first chunk.
+        """
+        chunk = as_float_array(chunk, "chunk")
+        if chunk.shape[:-1] != self.max.shape and self.count > 0:
+            raise ValueError(
+                f"chunk has shape {chunk.shape}, so batch shape {chunk.shape[:-1]}, but the "
+                f"stream so far has batch shape {self.max.shape}; chunks may differ only "
+                "along the last (streamed) axis"
+            )
+        start = self if self.count > 0 else OnlineSoftmax.empty(chunk.shape[:-1])
+        return start.merge(OnlineSoftmax.from_chunk(chunk))
+
+    def logsumexp(self) -> NDArray[np.floating]:
+        """``m + log d``: the log of the normalizer, ``-inf`` for an empty stream."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = np.where(np.isinf(self.max), self.max, self.max + np.log(self.total))
+        return result[()]
+
+    def probabilities(self, chunk: ArrayLike) -> NDArray[np.floating]:
+        """``exp(chunk - m) / d``: softmax entries of `chunk` relative to the whole stream.
+
+        The second pass of a streaming softmax; `chunk` must be part of the
+        stream this state has seen (with its batch shape). A stream of only
+        ``-inf`` gives the uniform ``1 / count``.
+        """
+        chunk = as_float_array(chunk, "chunk")
+        if chunk.shape[:-1] != self.max.shape:
+            raise ValueError(
+                f"chunk has batch shape {chunk.shape[:-1]}, the stream {self.max.shape}"
+            )
+        peak = self.max[..., None]
+        probs = np.exp(_shift(chunk, peak)) / self.total[..., None]
+        all_masked = np.isneginf(peak)
+        if all_masked.any():
+            probs = np.where(all_masked, 1 / max(self.count, 1), probs)
+        return probs
+
+
+def _shift(chunk: NDArray[np.floating], peak: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``chunk - peak``, where an infinite peak gives 0 at the entries equal to it, else -inf."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        shifted = chunk - peak
+    infinite = np.isinf(peak)
+    if infinite.any():
+        at_peak = np.where(chunk == peak, 0.0, -np.inf)
+        shifted = np.where(infinite, at_peak, shifted)
+    return shifted
+
+
+def _rescale(peak: NDArray[np.floating], new_peak: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``exp(peak - new_peak)``, and 1 where both are the same infinity."""
+    with np.errstate(invalid="ignore"):
+        return np.where(peak == new_peak, 1.0, np.exp(peak - new_peak))
+
+
+def online_logsumexp(chunks: Iterable[ArrayLike]) -> NDArray[np.floating]:
+    """``logsumexp`` of the concatenation of `chunks` along the last axis, in one pass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_notes import online_logsumexp
+    >>> float(np.round(online_logsumexp([[0.0, 1.0], [2.0], [-np.inf, 3.0]]), 6))
+    3.44019
+    """
+    state = OnlineSoftmax.empty()
+    for chunk in chunks:
+        state = state.update(chunk)
+    return state.logsumexp()

@@ -1,0 +1,215 @@
+"""Hierarchical softmax and the online (one-pass) normalizer, against independent formulations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.special
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import softmax_notes as sn
+
+
+def random_tree(classes: list[int], rng: np.random.Generator):
+    """A random binary tree over `classes`: split the shuffled list at a random point, recursively."""
+    if len(classes) == 1:
+        return classes[0]
+    cut = int(rng.integers(1, len(classes)))
+    return (random_tree(classes[:cut], rng), random_tree(classes[cut:], rng))
+
+
+def leaf_probabilities(tree, scores: np.ndarray) -> dict[int, float]:
+    """p(leaf) by walking the tree in pre-order, multiplying sigmoid(+-score) on the way down."""
+    probs: dict[int, float] = {}
+    counter = iter(range(len(scores)))
+
+    def walk(node, mass: float) -> None:
+        if isinstance(node, int):
+            probs[node] = mass
+            return
+        score = scores[next(counter)]
+        walk(node[0], mass / (1 + math.exp(-score)))
+        walk(node[1], mass / (1 + math.exp(score)))
+
+    walk(tree, 1.0)
+    return probs
+
+
+# Hierarchical softmax
+
+
+@pytest.mark.parametrize("num_classes", [2, 3, 5, 8, 13])
+def test_hierarchical_probabilities_match_a_walk_down_the_tree(num_classes):
+    rng = np.random.default_rng(num_classes)
+    tree = random_tree(list(rng.permutation(num_classes).tolist()), rng)
+    model = sn.HierarchicalSoftmax(tree)
+    scores = rng.normal(scale=2, size=num_classes - 1)
+    expected = leaf_probabilities(tree, scores)
+    np.testing.assert_allclose(
+        model.probs(scores), [expected[c] for c in range(num_classes)], rtol=1e-12
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 40), st.integers(0, 2**32 - 1), st.floats(0.1, 30))
+def test_hierarchical_probabilities_sum_to_one_for_any_tree_and_scores(num_classes, seed, scale):
+    rng = np.random.default_rng(seed)
+    model = sn.HierarchicalSoftmax(random_tree(list(range(num_classes)), rng))
+    scores = rng.normal(scale=scale, size=(3, num_classes - 1))
+    np.testing.assert_allclose(model.probs(scores).sum(axis=-1), 1, rtol=1e-12)
+
+
+def test_flat_softmax_of_the_log_probabilities_is_the_same_model():
+    rng = np.random.default_rng(0)
+    model = sn.HierarchicalSoftmax.balanced(10)
+    scores = rng.normal(size=(4, 9))
+    flat_logits = model.flat_logits(scores)
+    np.testing.assert_allclose(
+        scipy.special.softmax(flat_logits, axis=-1), model.probs(scores), rtol=1e-12
+    )
+    # Any per-example shift of the flat logits is the same flat model.
+    np.testing.assert_allclose(
+        scipy.special.softmax(flat_logits + rng.normal(size=(4, 1)), axis=-1),
+        model.probs(scores),
+        rtol=1e-12,
+    )
+
+
+def test_log_prob_of_each_target_is_the_log_of_its_probability():
+    rng = np.random.default_rng(1)
+    model = sn.HierarchicalSoftmax.balanced(7)
+    scores = rng.normal(size=(5, 6))
+    targets = rng.integers(7, size=5)
+    expected = np.log(model.probs(scores)[np.arange(5), targets])
+    np.testing.assert_allclose(model.log_prob(scores, targets), expected, rtol=1e-12)
+
+
+def test_log_prob_stays_finite_for_huge_scores():
+    model = sn.HierarchicalSoftmax(((0, 1), 2))
+    log_prob = model.log_prob(np.array([1000.0, -1000.0]), 0)
+    np.testing.assert_allclose(log_prob, -1000.0)
+
+
+@pytest.mark.parametrize(
+    ("num_classes", "depth"), [(2, 1), (3, 2), (4, 2), (1000, 10), (1024, 10), (1025, 11)]
+)
+def test_balanced_tree_has_logarithmic_depth(num_classes, depth):
+    model = sn.HierarchicalSoftmax.balanced(num_classes)
+    assert (model.num_classes, model.num_nodes, model.depth) == (
+        num_classes,
+        num_classes - 1,
+        depth,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tree", "message"),
+    [
+        (((0, 1), (1, 2)), "more than once"),
+        (((0, 1), 3), "missing"),
+        ((0, 1, 2), "pair"),
+        (((0, 1), "2"), "pair"),
+        (((0, 1), 2.0), "pair"),
+        ((0, -1), "non-negative"),
+        (0, "at least two"),
+    ],
+)
+def test_malformed_tree_is_a_value_error_that_names_the_problem(tree, message):
+    with pytest.raises(ValueError, match=message):
+        sn.HierarchicalSoftmax(tree)
+
+
+def test_scores_and_targets_of_the_wrong_shape_or_range_are_errors():
+    model = sn.HierarchicalSoftmax.balanced(4)
+    with pytest.raises(ValueError, match=r"\(\.\.\., 3\)"):
+        model.probs(np.zeros(4))
+    with pytest.raises(ValueError, match="target must have shape"):
+        model.log_prob(np.zeros((2, 3)), [0, 1, 2])
+    with pytest.raises(ValueError, match=r"must lie in \[0, 4\)"):
+        model.log_prob(np.zeros(3), 4)
+    with pytest.raises(TypeError, match="integer"):
+        model.log_prob(np.zeros(3), 1.0)
+    with pytest.raises(ValueError, match="at least two"):
+        sn.HierarchicalSoftmax.balanced(1)
+
+
+# Online normalizer
+
+chunked_rows = st.integers(1, 60).flatmap(
+    lambda length: st.tuples(
+        arrays(
+            np.float64,
+            (2, length),
+            elements=st.floats(-700, 700, allow_nan=False, allow_infinity=False) | st.just(-np.inf),
+        ),
+        st.lists(st.integers(0, length), max_size=6),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(chunked_rows)
+def test_online_logsumexp_equals_two_pass_logsumexp_for_any_chunking(data):
+    logits, cuts = data
+    chunks = np.split(logits, sorted(cuts), axis=-1)
+    state = sn.OnlineSoftmax.empty()
+    for chunk in chunks:
+        state = state.update(chunk)
+    with np.errstate(divide="ignore"):
+        expected = scipy.special.logsumexp(logits, axis=-1)
+    # m + log(d) is accurate relative to the terms' scale, not to a result near 0.
+    np.testing.assert_allclose(state.logsumexp(), expected, rtol=1e-12, atol=1e-14)
+    assert state.count == logits.shape[-1]
+    probs = np.concatenate([state.probabilities(chunk) for chunk in chunks], axis=-1)
+    np.testing.assert_allclose(probs, sn.softmax(logits), rtol=1e-12, atol=1e-300)
+
+
+@settings(max_examples=100, deadline=None)
+@given(chunked_rows)
+def test_merge_is_associative_and_commutative(data):
+    logits, cuts = data
+    states = [sn.OnlineSoftmax.from_chunk(c) for c in np.split(logits, sorted(cuts)[:2], axis=-1)]
+    states += [sn.OnlineSoftmax.empty((2,))] * (3 - len(states))
+    first, second, third = states
+    left = first.merge(second).merge(third)
+    right = first.merge(second.merge(third))
+    swapped = third.merge(first).merge(second)
+    for other in (right, swapped):
+        np.testing.assert_allclose(other.logsumexp(), left.logsumexp(), rtol=1e-12)
+
+
+def test_online_logsumexp_of_a_long_stream_never_overflows():
+    chunks = [np.full(1000, 700.0), np.full(1000, 710.0)]
+    expected = 710 + math.log(1000 + 1000 * math.exp(-10))
+    np.testing.assert_allclose(sn.online_logsumexp(chunks), expected, rtol=1e-14)
+
+
+def test_masked_chunks_add_nothing_and_a_fully_masked_stream_is_uniform():
+    state = sn.OnlineSoftmax.empty().update([-np.inf, -np.inf]).update([0.0, np.log(3.0)])
+    np.testing.assert_allclose(state.logsumexp(), np.log(4.0))
+    masked = sn.OnlineSoftmax.empty().update([-np.inf] * 3).update([-np.inf])
+    assert masked.logsumexp() == -np.inf
+    np.testing.assert_allclose(masked.probabilities([-np.inf] * 3), [0.25] * 3)
+
+
+def test_infinite_and_nan_entries_follow_softmax():
+    state = sn.OnlineSoftmax.empty().update([1.0, np.inf]).update([np.inf, 5.0])
+    assert state.logsumexp() == np.inf
+    np.testing.assert_array_equal(state.probabilities([1.0, np.inf]), [0, 0.5])
+    assert np.isnan(sn.OnlineSoftmax.empty().update([1.0, np.nan]).logsumexp())
+
+
+def test_chunks_with_mismatched_batch_shapes_are_a_value_error():
+    state = sn.OnlineSoftmax.from_chunk(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"batch shape \(2,\)"):
+        state.update(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="cannot merge"):
+        state.merge(sn.OnlineSoftmax.from_chunk(np.zeros((4, 4))))
+    with pytest.raises(ValueError, match="batch shape"):
+        state.probabilities(np.zeros(4))
+    with pytest.raises(ValueError, match="at least one axis"):
+        sn.OnlineSoftmax.from_chunk(1.0)
