@@ -60,10 +60,15 @@ def _check_inputs(
         bad = (raw < 0) | (raw >= n_classes)
         if bad.any():
             position = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise IndexError(
-                f"class index {int(raw[position])} at target{list(position)} is out of range: "
+            valid = (
                 f"valid class indices are 0 to {n_classes - 1} for logits with {n_classes} "
                 "classes on the last axis (negative indices are not wrapped)"
+                if n_classes
+                else "logits have 0 classes on the last axis, so no class index is valid"
+            )
+            raise IndexError(
+                f"class index {int(raw[position])} at target{list(position)} is out of range: "
+                + valid
             )
         return logits, raw
     if raw.dtype.kind == "b":

@@ -230,6 +230,11 @@ def test_class_index_out_of_range_names_the_index_and_valid_range(function, bad_
         function(PUBLISHED_LOGITS, [2, bad_index])
 
 
+def test_class_index_for_logits_without_classes_says_none_is_valid():
+    with pytest.raises(IndexError, match="0 classes on the last axis"):
+        cross_entropy(np.zeros((2, 0)), [0, 0])
+
+
 @pytest.mark.parametrize("function", [cross_entropy, cross_entropy_grad])
 @pytest.mark.parametrize("labels", [[2.0, 1.0], [True, False]])
 def test_float_or_bool_class_indices_are_a_dtype_error(function, labels):
