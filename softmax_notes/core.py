@@ -32,14 +32,16 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
     return np.promote_types(dtype, np.float32)
 
 
-# Speed (measured in benchmarks/bench_softmax.py, explained in chapter 8). NumPy
+# Speed (measured in benchmarks/bench_softmax.py, explained in chapter 8).
+# Softmax makes five passes over its data (max, subtract, exp, sum, scale);
+# softmax over the last axis runs them block by block, about _BLOCK_ELEMENTS
+# entries (512 KiB of float64) at a time, so that the passes after the first
+# find the block in cache and the per-slice temporaries stay small. NumPy
 # reduces a short contiguous axis one tiny slice at a time, paying its loop
 # overhead per slice; an axis of at most _SHORT_AXIS entries is instead reduced
-# column by column, each column one long vectorized operation. Such arrays are
-# processed in blocks of about _BLOCK_ELEMENTS entries, so the five passes over
-# a block stay in cache and the per-row temporaries stay small.
+# column by column, each column one long vectorized operation.
 _SHORT_AXIS = 16
-_BLOCK_ELEMENTS = 1 << 15
+_BLOCK_ELEMENTS = 1 << 16
 
 
 def _reduce_slices(
@@ -58,10 +60,10 @@ def _reduce_slices(
 def _blocks(x: NDArray[np.floating], axes: tuple[int, ...]) -> list[tuple[slice, ...]]:
     """Index tuples that split `x` along axis 0 into cache-sized blocks of whole slices.
 
-    Only arrays whose reduced axis is a short last axis are split (there it
-    pays, see the constants above); anything else is one block.
+    Only a reduction over the last axis of an array with at least two axes is
+    split; anything else is one block.
     """
-    if x.ndim < 2 or axes != (x.ndim - 1,) or x.shape[-1] > _SHORT_AXIS:
+    if x.ndim < 2 or axes != (x.ndim - 1,):
         return [(Ellipsis,)]
     step = max(1, _BLOCK_ELEMENTS * x.shape[0] // x.size)
     return [(slice(start, start + step),) for start in range(0, x.shape[0], step)]
@@ -180,10 +182,39 @@ def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) 
     slice instead of one per entry (a multiplication is several times cheaper
     than a division); it adds at most one rounding to each probability.
     """
+    if len(axes) == x.ndim:
+        peak = np.maximum.reduce(x, axis=None)
+        if math.isfinite(peak):
+            _softmax_of_everything_into(x, peak, out)
+            return
     _shift_by_max(x, axes, out=out)
     np.exp(out, out=out)
     total = _reduce_slices(np.add, out, axes, dtype=_accumulator(out.dtype))
     np.multiply(out, np.reciprocal(total, out=total), out=out, casting="same_kind")
+
+
+def _softmax_of_everything_into(x: NDArray[np.floating], peak: float, out: NDArray) -> None:
+    """Softmax of all of `x` as one distribution, with its finite max `peak` given.
+
+    The max and the sum are scalars, which saves the per-slice bookkeeping
+    that dominates the cost of a small input. A contiguous input is shifted,
+    exponentiated and summed in cache-sized blocks; only the last pass, the
+    scaling, needs the (by then known) total.
+    """
+    if x.size > _BLOCK_ELEMENTS and x.flags.c_contiguous and out.flags.c_contiguous:
+        source, target = x.reshape(-1), out.reshape(-1)
+        parts = [
+            (source[start : start + _BLOCK_ELEMENTS], target[start : start + _BLOCK_ELEMENTS])
+            for start in range(0, x.size, _BLOCK_ELEMENTS)
+        ]
+    else:
+        parts = [(x, out)]
+    total = 0
+    for source, target in parts:
+        np.subtract(source, peak, out=target)
+        np.exp(target, out=target)
+        total += np.add.reduce(target, axis=None, dtype=_accumulator(out.dtype))
+    np.multiply(out, 1 / total, out=out, casting="same_kind")
 
 
 def log_softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
