@@ -161,6 +161,27 @@ class HierarchicalSoftmax:
 
         return cls(build(0, int(num_classes)))
 
+    def path(self, target: int) -> tuple[NDArray[np.intp], NDArray[np.floating]]:
+        """The internal nodes from the root to class `target`, and the turn at each.
+
+        Returns ``(nodes, signs)``: ``signs[k]`` is +1 where the path goes left
+        and -1 where it goes right, so ``log p(target) = sum(log sigmoid(signs
+        * scores[nodes]))``. A model only needs the scores of these
+        ``len(nodes) <= depth`` nodes: O(log n) work per example.
+
+        Examples
+        --------
+        >>> from softmax_notes import HierarchicalSoftmax
+        >>> HierarchicalSoftmax(((0, 1), (2, 3))).path(2)
+        (array([0, 2]), array([-1.,  1.]))
+        """
+        if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)):
+            raise TypeError(f"target must be one int class index, got {target!r}")
+        if not 0 <= target < self.num_classes:
+            raise ValueError(f"class indices must lie in [0, {self.num_classes}), got {target}")
+        length = np.count_nonzero(self._signs[target])
+        return self._nodes[target, :length].copy(), self._signs[target, :length].copy()
+
     def _check_scores(self, scores: ArrayLike) -> NDArray[np.floating]:
         scores = as_float_array(scores, "scores")
         if scores.ndim == 0 or scores.shape[-1] != self.num_nodes:

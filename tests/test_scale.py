@@ -88,6 +88,21 @@ def test_log_prob_of_each_target_is_the_log_of_its_probability():
     np.testing.assert_allclose(model.log_prob(scores, targets), expected, rtol=1e-12)
 
 
+def test_path_scores_alone_give_the_log_probability():
+    rng = np.random.default_rng(2)
+    model = sn.HierarchicalSoftmax.balanced(37)
+    scores = rng.normal(size=36)
+    for target in range(37):
+        nodes, signs = model.path(target)
+        assert len(nodes) <= model.depth
+        log_prob = -np.logaddexp(0, -signs * scores[nodes]).sum()
+        np.testing.assert_allclose(log_prob, np.log(model.probs(scores)[target]), rtol=1e-12)
+    with pytest.raises(ValueError, match="must lie in"):
+        model.path(37)
+    with pytest.raises(TypeError, match="one int"):
+        model.path(1.0)
+
+
 def test_log_prob_stays_finite_for_huge_scores():
     model = sn.HierarchicalSoftmax(((0, 1), 2))
     log_prob = model.log_prob(np.array([1000.0, -1000.0]), 0)
