@@ -16,7 +16,7 @@ PORT ?= 8000
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: book test lint pytest site-check execute lab serve bench clean
+.PHONY: book test lint pytest site-check browser execute lab serve bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,9 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build .
 	@echo "Site built: open _build/html/index.html, or run 'make serve'."
 
-## test: everything CI checks — lint, unit/property/doctests, nbval, notebook hygiene, strict site build
-test: lint pytest site-check
+## test: everything CI checks — lint, unit/property/doctests, nbval, notebook hygiene, strict site build, browser
+# browser opens the site that site-check has just built (it depends on it, so even under -j).
+test: lint pytest site-check browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,11 +40,15 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
-		tests softmax_notes book
+		--ignore=tests/browser tests softmax_notes book
 
 site-check: $(STAMP)
 	rm -rf $(CHECK_BUILD)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going --path-output $(CHECK_BUILD)
+
+## browser: open every page of the strict build in headless Chromium (skips, saying why, without Chromium)
+browser: $(STAMP) site-check
+	$(BIN)/python -m pytest -rs tests/browser
 
 ## execute: re-run notebooks in place from a fresh kernel (NB=book/03-*.ipynb for one)
 execute: $(STAMP)
