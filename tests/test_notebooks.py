@@ -96,3 +96,15 @@ def test_toc_lists_every_notebook_and_only_existing_files():
         assert str(path.relative_to(ROOT).with_suffix("")) in listed, (
             f"{path.name} is not in _toc.yml"
         )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_opens_with_what_you_will_learn_and_ends_with_a_summary(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    markdown = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
+    assert any("What you'll learn" in text for text in markdown[:3]), (
+        f"{path.name}: no \"What you'll learn\" list in the opening cells"
+    )
+    assert any(re.search(r"^## Summary\s*$", text, re.MULTILINE) for text in markdown), (
+        f"{path.name}: no '## Summary' heading"
+    )
