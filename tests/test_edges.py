@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 from scipy import special
 
-from softmax_notes import log_softmax, logsumexp, sigmoid, softmax
+from softmax_notes import (
+    log_softmax,
+    logsumexp,
+    sigmoid,
+    softmax,
+    softmax_jacobian,
+    softmax_jvp,
+)
 
 FLOAT_DTYPES = [np.float16, np.float32, np.float64]
 
@@ -232,3 +239,27 @@ def test_input_is_never_modified(function):
     before = logits.copy()
     function(logits)
     np.testing.assert_array_equal(logits, before)
+
+
+# --- the other public functions at the ends of the float range -----------------------------
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_softmax_jvp_of_finite_extremes_is_finite_and_silent(dtype):
+    # |s_i (v_i - <s, v>)| <= max|v| / 2 in exact arithmetic, so no entry may overflow even
+    # when v_i - <s, v> itself exceeds the float range.
+    big = np.finfo(dtype).max
+    probs = np.array([0.75, 0.25, 0.0], dtype=dtype)
+    tangent = np.array([big, -big, -big], dtype=dtype)
+    expected = [0.75 * 0.25 * 2, -0.75 * 0.25 * 2, 0.0]  # times max: s_i (v_i - <s, v>)
+    product = softmax_jvp(probs, tangent)
+    assert product.dtype == dtype
+    np.testing.assert_allclose(product.astype(np.float64) / float(big), expected, rtol=4e-3)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_softmax_jacobian_of_finite_extremes_is_finite(dtype):
+    big = np.finfo(dtype).max
+    jacobian = softmax_jacobian(np.array([big, -big, 0.0], dtype=dtype))
+    assert jacobian.dtype == dtype
+    np.testing.assert_array_equal(jacobian, np.zeros((3, 3), dtype=dtype))
