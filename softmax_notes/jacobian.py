@@ -164,5 +164,8 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
             f"v.shape={tangent.shape}"
         )
     position = _single_axis(axis, probs.ndim)
-    inner = np.sum(probs * tangent, axis=position, keepdims=True)
-    return probs * (tangent - inner)
+    weighted = probs * tangent
+    inner = np.sum(weighted, axis=position, keepdims=True)
+    # s v - s <s, v> rather than s (v - <s, v>): the exact entries are at most max|v| / 2
+    # in size, but v - <s, v> alone can exceed the float range when |v| is near its end.
+    return weighted - probs * inner
