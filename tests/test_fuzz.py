@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import special
 
-from softmax_notes import log_softmax, logsumexp, sigmoid, softmax
+from softmax_notes import (
+    cross_entropy,
+    cross_entropy_grad,
+    log_softmax,
+    logsumexp,
+    sigmoid,
+    softmax,
+    softmax_jvp,
+)
 
 DTYPES = [np.float16, np.float32, np.float64, np.int32, np.int64]
 FUZZ = settings(max_examples=150, deadline=None)
@@ -203,4 +211,55 @@ def test_sigmoid_stays_in_the_unit_interval_and_matches_expit(case):
     info = np.finfo(result.dtype)
     np.testing.assert_allclose(
         result.astype(np.float64), special.expit(wide), rtol=4 * info.eps, atol=float(info.tiny)
+    )
+
+
+FLOATS = [np.float16, np.float32, np.float64]
+
+
+@st.composite
+def distributions_and_tangents(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax outputs of finite logits and finite tangents of any magnitude, same shape."""
+    dtype = np.dtype(draw(st.sampled_from(FLOATS)))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6))
+    finite = st.floats(width=np.finfo(dtype).bits, allow_nan=False, allow_infinity=False)
+    logits = draw(hnp.arrays(dtype, shape, elements=finite))
+    tangent = draw(hnp.arrays(dtype, shape, elements=finite))
+    return softmax(logits), tangent
+
+
+@FUZZ
+@given(distributions_and_tangents())
+def test_softmax_jvp_is_finite_and_sums_to_zero_for_finite_tangents(case):
+    probs, tangent = case
+    product = softmax_jvp(probs, tangent)
+    assert product.shape == probs.shape and product.dtype == probs.dtype
+    assert np.isfinite(product).all()
+    n = probs.shape[-1]
+    scale = max(float(np.max(np.abs(tangent.astype(np.float64)))), 1.0)
+    tolerance = _tolerance(probs.dtype, n) * scale
+    np.testing.assert_allclose(np.sum(product.astype(np.float64), axis=-1), 0.0, atol=tolerance)
+    # Independent formulation: the matrix diag(s) - s s^T times v / scale, in float64.
+    wide = probs.astype(np.float64)
+    jacobian = np.eye(n) * wide[..., None] - wide[..., :, None] * wide[..., None, :]
+    expected = (jacobian @ (tangent.astype(np.float64) / scale)[..., None])[..., 0] * scale
+    np.testing.assert_allclose(product.astype(np.float64), expected, rtol=0, atol=tolerance)
+
+
+@FUZZ
+@given(st.data())
+def test_cross_entropy_from_finite_logits_is_finite_non_negative_with_zero_sum_gradient(data):
+    dtype = np.dtype(data.draw(st.sampled_from(FLOATS)))
+    half_range = float(np.finfo(dtype).max) / 2  # keeps every exact loss inside the range
+    shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6))
+    logits = data.draw(
+        hnp.arrays(dtype, shape, elements=st.floats(-half_range, half_range, width=dtype.itemsize * 8))
+    )
+    labels = data.draw(hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, shape[-1] - 1)))
+    losses = cross_entropy(logits, labels, reduction="none")
+    assert losses.dtype == dtype and np.isfinite(losses).all() and (losses >= 0).all()
+    grad = cross_entropy_grad(logits, labels, reduction="sum")
+    assert grad.dtype == dtype and np.isfinite(grad).all()
+    np.testing.assert_allclose(
+        np.sum(grad.astype(np.float64), axis=-1), 0.0, atol=_tolerance(dtype, shape[-1])
     )
