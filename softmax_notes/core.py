@@ -146,7 +146,9 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     is invariant to adding a constant to every logit) but keeps every
     exponent at most 0, so nothing overflows. Edge behaviour: a ``-inf``
     logit gets exactly 0; a ``+inf`` logit takes all the mass (several
-    ``+inf`` share it equally); a slice of only ``-inf`` is uniform; a NaN
+    ``+inf`` share it equally, the limit of ``softmax([t, t, 0])`` as
+    ``t -> inf``); a slice of only ``-inf`` is uniform (the limit of
+    ``softmax([t, t])`` as ``t -> -inf``, where SciPy returns NaN); a NaN
     makes its own slice NaN; an empty input gives an empty result. The only
     input-sized array allocated is the result itself.
 
