@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 import softmax_notes
 
@@ -169,6 +170,35 @@ def test_chapter_offers_download_launch_and_copy_buttons(site, path):
     assert f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/{notebook}" in facts["launches"]
     assert facts["codeCells"] > 0
     assert facts["copyButtons"] == facts["codeCells"]
+
+
+def test_sidebar_toggle_hides_the_chapter_navigation_on_a_desktop(site):
+    with site.open("book/glossary.html") as page:
+        sidebar = page.locator("#pst-primary-sidebar")
+        expect(sidebar).to_be_visible()
+        page.locator(".bd-header-article .primary-toggle").click()
+        expect(sidebar).to_be_hidden()
+
+
+def test_sidebar_toggle_opens_the_chapter_navigation_on_a_phone(site):
+    with site.open("book/glossary.html") as page:
+        page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+        page.reload(wait_until="load")
+        page.locator(".bd-header-article .primary-toggle").click()
+        expect(page.locator("#pst-primary-sidebar-modal .bd-docs-nav")).to_be_visible()
+
+
+def test_scrolling_a_chapter_raises_no_error(site):
+    """The theme's scroll handlers (table-of-contents spy, back-to-top button) run cleanly.
+
+    They measure the page header, which book/_templates/layout.html empties.
+    """
+    with site.open(NOTEBOOK_PAGES[0]) as page:
+        page.evaluate("window.scrollTo(0, 4000)")
+        page.wait_for_timeout(100)
+        page.evaluate("window.scrollTo(0, 3000)")
+        page.wait_for_timeout(100)
+        assert page.evaluate("window.scrollY") == 3000
 
 
 def test_api_reference_documents_every_public_name(site_dir):
