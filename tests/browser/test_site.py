@@ -188,6 +188,14 @@ def test_sidebar_toggle_opens_the_chapter_navigation_on_a_phone(site):
         expect(page.locator("#pst-primary-sidebar-modal .bd-docs-nav")).to_be_visible()
 
 
+def test_contents_toggle_opens_the_page_outline_on_a_phone(site):
+    with site.open(NOTEBOOK_PAGES[0]) as page:
+        page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+        page.reload(wait_until="load")
+        page.locator(".bd-header-article .secondary-toggle").click()
+        expect(page.locator("#pst-secondary-sidebar-modal nav.page-toc")).to_be_visible()
+
+
 def test_scrolling_a_chapter_raises_no_error(site):
     """The theme's scroll handlers (table-of-contents spy, back-to-top button) run cleanly.
 
