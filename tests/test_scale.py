@@ -228,3 +228,72 @@ def test_chunks_with_mismatched_batch_shapes_are_a_value_error():
         state.probabilities(np.zeros(4))
     with pytest.raises(ValueError, match="at least one axis"):
         sn.OnlineSoftmax.from_chunk(1.0)
+
+
+# The fast paths of core.softmax (short last axes, cache-sized blocks, one whole-array
+# distribution) must give the same numbers as the plain formula at every shape.
+
+FAST_PATH_SHAPES = [
+    (3, 2),
+    (3, 16),
+    (3, 17),
+    (70_000, 2),
+    (40_000, 5),
+    (700, 100),
+    (5, 7000, 3),
+    (200_001,),
+    (1, 200_001),
+]
+
+
+@pytest.mark.parametrize("shape", FAST_PATH_SHAPES, ids=str)
+def test_softmax_fast_paths_match_scipy(shape):
+    logits = np.random.default_rng(sum(shape)).normal(scale=5.0, size=shape)
+    np.testing.assert_allclose(
+        sn.softmax(logits), scipy.special.softmax(logits, axis=-1), rtol=1e-13, atol=1e-300
+    )
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda x: x[:, ::2],
+        lambda x: np.asfortranarray(x),
+        lambda x: x.T.copy().T,
+        lambda x: x.reshape(-1)[::3],
+    ],
+    ids=["strided rows", "fortran order", "transposed copy", "strided vector"],
+)
+def test_softmax_fast_paths_handle_non_contiguous_input(view):
+    logits = view(np.random.default_rng(3).normal(scale=5.0, size=(30_000, 8)))
+    np.testing.assert_allclose(
+        sn.softmax(logits), scipy.special.softmax(logits, axis=-1), rtol=1e-13, atol=1e-300
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("shape", [(40_000, 5), (700, 100), (200_001,)], ids=str)
+def test_softmax_fast_paths_keep_low_precision_dtypes(shape, dtype):
+    logits = np.random.default_rng(4).normal(scale=2.0, size=shape)
+    probs = sn.softmax(logits.astype(dtype))
+    assert probs.dtype == dtype
+    reference = scipy.special.softmax(logits.astype(dtype).astype(np.float64), axis=-1)
+    # Rounding the shifted logit x - max to the dtype costs up to |x - max| * eps (~8 eps here).
+    np.testing.assert_allclose(probs, reference, rtol=16 * np.finfo(dtype).eps, atol=1e-7)
+
+
+def test_softmax_non_finite_rules_hold_in_every_block():
+    logits = np.random.default_rng(5).normal(size=(40_000, 5))
+    logits[-1] = [np.inf, 0.0, np.inf, 1.0, 2.0]
+    logits[-2] = -np.inf
+    logits[-3, 2] = np.nan
+    probs = sn.softmax(logits)
+    np.testing.assert_array_equal(probs[-1], [0.5, 0, 0.5, 0, 0])
+    np.testing.assert_allclose(probs[-2], 0.2)
+    assert np.isnan(probs[-3]).all()
+    np.testing.assert_allclose(
+        probs[:-3], scipy.special.softmax(logits[:-3], axis=-1), rtol=1e-13, atol=1e-300
+    )
+    vector = np.random.default_rng(6).normal(size=200_001)
+    vector[-1] = np.inf
+    assert sn.softmax(vector)[-1] == 1 and np.all(sn.softmax(vector)[:-1] == 0)
