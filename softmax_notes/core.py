@@ -39,7 +39,9 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
 # find the block in cache and the per-slice temporaries stay small. NumPy
 # reduces a short contiguous axis one tiny slice at a time, paying its loop
 # overhead per slice; an axis of at most _SHORT_AXIS entries is instead reduced
-# column by column, each column one long vectorized operation.
+# column by column, each column one long vectorized operation, a longer one by
+# `np.maximum.reduceat` over the flat array (the max) and by a matrix-vector
+# product with a vector of ones, which BLAS runs fast (the sum).
 _SHORT_AXIS = 16
 _BLOCK_ELEMENTS = 1 << 16
 
@@ -54,7 +56,17 @@ def _reduce_slices(
         for column in range(1, length):
             ufunc(result, x[..., column : column + 1], out=result)
         return result
+    if axes == (x.ndim - 1,) and ufunc is np.maximum and x.flags.c_contiguous:
+        starts = np.arange(0, x.size, length)
+        return np.maximum.reduceat(x.reshape(-1), starts).reshape(*x.shape[:-1], 1)
     return np.asarray(ufunc.reduce(x, axis=axes, keepdims=True, dtype=dtype))
+
+
+def _sum_slices(x: NDArray[np.floating], axes: tuple[int, ...], dtype: np.dtype) -> NDArray:
+    """Sums over `axes` in `dtype`, with kept dims; a last axis via ``x @ ones`` (BLAS)."""
+    if axes == (x.ndim - 1,) and x.dtype == dtype and x.shape[-1] > 4:
+        return np.matmul(x, np.ones(x.shape[-1], dtype=dtype))[..., None]
+    return _reduce_slices(np.add, x, axes, dtype=dtype)
 
 
 def _blocks(x: NDArray[np.floating], axes: tuple[int, ...]) -> list[tuple[slice, ...]]:
@@ -191,7 +203,7 @@ def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) 
             return
     _shift_by_max(x, axes, out=out)
     np.exp(out, out=out)
-    total = _reduce_slices(np.add, out, axes, dtype=_accumulator(out.dtype))
+    total = _sum_slices(out, axes, _accumulator(out.dtype))
     np.multiply(out, np.reciprocal(total, out=total), out=out, casting="same_kind")
 
 
