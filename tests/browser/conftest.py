@@ -194,8 +194,12 @@ async () => {
   return {
     mathCount: math.length,
     mathTypeset: math.filter((el) => el.querySelector("mjx-container")).length,
-    mathErrors: [...document.querySelectorAll("mjx-merror, [data-mjx-error]")]
-      .map((el) => el.getAttribute("data-mjx-error") || el.textContent),
+    // TeX errors become mjx-merror; an undefined macro (MathJax's noundefined
+    // extension) becomes its own name in red text.
+    mathErrors: [...document.querySelectorAll(
+      "mjx-merror, [data-mjx-error], mjx-container mjx-mtext[style*='color: red']")]
+      .map((el) => el.getAttribute("data-mjx-error")
+        || `undefined macro near #${el.closest("[id]")?.id}`),
     images: [...document.images].map((img) => ({
       src: img.currentSrc || img.src, alt: img.getAttribute("alt"),
       naturalWidth: img.naturalWidth,
