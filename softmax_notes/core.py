@@ -62,6 +62,23 @@ def _reduce_slices(
     return np.asarray(ufunc.reduce(x, axis=axes, keepdims=True, dtype=dtype))
 
 
+def _per_slice(
+    ufunc: np.ufunc, x: NDArray, per_slice: NDArray, out: NDArray, casting: str = "same_kind"
+) -> NDArray:
+    """``ufunc(x, per_slice, out=out)`` with one value per slice (kept dims).
+
+    Broadcasting along a last axis of 2 to 4 entries runs NumPy's inner loop
+    once per row; a loop over the few columns is about twice as fast.
+    """
+    length = x.shape[-1] if x.ndim else 0
+    if 1 < length <= 4 and per_slice.shape[-1] == 1:
+        values = per_slice[..., 0]
+        for column in range(length):
+            ufunc(x[..., column], values, out=out[..., column], casting=casting)
+        return out
+    return ufunc(x, per_slice, out=out, casting=casting)
+
+
 def _sum_slices(x: NDArray[np.floating], axes: tuple[int, ...], dtype: np.dtype) -> NDArray:
     """Sums over `axes` in `dtype`, with kept dims; a last axis via ``x @ ones`` (BLAS)."""
     if axes == (x.ndim - 1,) and x.dtype == dtype and x.shape[-1] > 4:
@@ -94,7 +111,7 @@ def _shift_by_max(
     """
     peak = _reduce_slices(np.maximum, x, axes)
     # An explicit `out` keeps a zero-dimensional difference an array, not a scalar.
-    shifted = np.subtract(x, peak, out=np.empty_like(x) if out is None else out)
+    shifted = _per_slice(np.subtract, x, peak, np.empty_like(x) if out is None else out)
     if not np.isfinite(peak).all():
         has_pos_inf = np.isposinf(peak)
         if has_pos_inf.any():
@@ -204,7 +221,7 @@ def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) 
     _shift_by_max(x, axes, out=out)
     np.exp(out, out=out)
     total = _sum_slices(out, axes, _accumulator(out.dtype))
-    np.multiply(out, np.reciprocal(total, out=total), out=out, casting="same_kind")
+    _per_slice(np.multiply, out, np.reciprocal(total, out=total), out)
 
 
 def _softmax_of_everything_into(x: NDArray[np.floating], peak: float, out: NDArray) -> None:
