@@ -204,6 +204,7 @@ async () => {
       src: img.currentSrc || img.src, alt: img.getAttribute("alt"),
       naturalWidth: img.naturalWidth,
       inArticle: !!img.closest("article"),
+      caption: img.closest("figure")?.querySelector("figcaption")?.textContent.trim() ?? null,
       right: img.getBoundingClientRect().right,
     })),
     links: hrefs("a[href]"),

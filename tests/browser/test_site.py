@@ -80,10 +80,12 @@ def test_page_math_is_typeset_by_mathjax_without_error(site, path):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_images_load_and_have_alt_text(site, path):
+def test_page_images_load_and_have_alt_text_and_figures_captions(site, path):
     for image in site.visit(path).facts["images"]:
         assert image["naturalWidth"] > 0, f"image did not load: {image['src']}"
         assert image["alt"] and image["alt"].strip(), f"image without alt text: {image['src']}"
+        if "/_images/" in image["src"]:  # a figure of the book, not a theme icon
+            assert image["caption"], f"figure without a caption: {image['src']}"
 
 
 @pytest.mark.parametrize("path", PAGES)
