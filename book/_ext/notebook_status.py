@@ -37,15 +37,12 @@ def notebook_row(path: Path, docname: str) -> str:
         for cell in code
     )
     checks = sum(len(CHECK.findall("".join(cell["source"]))) for cell in code)
-    tagged = [
-        f"{sum(tag in cell.get('metadata', {}).get('tags', []) for cell in code)} {tag}"
-        for tag in TAGS
-    ]
+    tagged = [sum(tag in cell.get("metadata", {}).get("tags", []) for cell in code) for tag in TAGS]
     python = notebook["metadata"].get("language_info", {}).get("version", "unknown")
-    run = f"clean, cells 1 to {len(code)} in order" if clean else "**not a clean run**"
+    run = f"clean, 1 to {len(code)}" if clean else "**not clean**"
     return (
         f"| {{doc}}`/{docname}` | {len(code)} | {figures} | {checks} | "
-        f"{', '.join(tagged)} | {run} | {python} |"
+        f"{tagged[0]} | {tagged[1]} | {run} | {python} |"
     )
 
 
@@ -61,9 +58,9 @@ class NotebookStatus(SphinxDirective):
                 env.note_dependency(str(path))
                 rows.append(notebook_row(path, docname))
         lines = [
-            "| chapter | code cells | figures | checks (asserts) | tagged cells "
-            "| committed run | Python |",
-            "| --- | ---: | ---: | ---: | --- | --- | --- |",
+            "| chapter | code cells | figures | checks | errors on purpose | timing cells "
+            "| stored run | Python |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
             *rows,
         ]
         container = nodes.container(classes=["notebook-status"])

@@ -236,4 +236,4 @@ def test_verification_page_shows_the_status_of_every_notebook(site_dir):
             cell["cell_type"] == "code"
             for cell in json.loads((ROOT / path).with_suffix(".ipynb").read_text())["cells"]
         )
-        assert f"clean, cells 1 to {code_cells} in order" in page, path
+        assert f"clean, 1 to {code_cells}<" in page, path
