@@ -108,3 +108,25 @@ def test_chapter_opens_with_what_you_will_learn_and_ends_with_a_summary(path):
     assert any(re.search(r"^## Summary\s*$", text, re.MULTILINE) for text in markdown), (
         f"{path.name}: no '## Summary' heading"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_use_the_one_book_style(path):
+    """Figure style lives in softmax_notes/book.mplstyle only: applied once, never overridden.
+
+    A cell may still give one figure its own size (a square plot, say).
+    """
+    cells = _code_cells(path)
+    sources = ["".join(cell["source"]) for cell in cells]
+    makes_figures = any(
+        "image/png" in out.get("data", {}) for cell in cells for out in cell.get("outputs", [])
+    )
+    if makes_figures:
+        assert 'plt.style.use("softmax_notes.book")' in sources[0], (
+            f"{path.name}: the first code cell must apply the book style"
+        )
+    for source in sources:
+        assert not re.search(r"style\.use\((?!\"softmax_notes\.book\"\))", source), source
+        assert not re.search(r"rcParams\[[^\]]*\]\s*=|rcParams\.update|plt\.rc\(", source), (
+            f"{path.name}: set figure style in softmax_notes/book.mplstyle, not in a cell"
+        )
