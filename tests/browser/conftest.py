@@ -13,6 +13,13 @@ abort every other external request. An aborted request is recorded and
 fails the page (and its "Failed to load resource" console error is not
 filtered out), so a page that starts loading anything else from the network
 fails the tests instead of being quietly tolerated.
+
+Chromium is Debian's (/usr/bin/chromium; Playwright's own browser download is
+not used), launched headless with the flags in CHROMIUM_ARGS; Playwright gives
+every launch a fresh temporary profile (user-data-dir). Environment overrides:
+CHROMIUM (browser binary), MATHJAX_DIR (npm prefix of the local MathJax),
+SITE_DIR (test an already built site, e.g. a preview). Without Chromium or npm
+the tests skip and say why; with CI set they fail instead.
 """
 
 from __future__ import annotations
