@@ -297,11 +297,12 @@ def log_softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     axes = normalize_axes(axis, x.ndim)
     if x.size == 0:
         return np.empty_like(x)
+    log_probs = np.empty_like(x)
     with np.errstate(all="ignore"):
-        log_probs, _ = _shift_by_max(x, axes)
-        np.subtract(
-            log_probs, _log_sum_exp_of_shifted(log_probs, axes), out=log_probs, casting="same_kind"
-        )
+        # Block by block, as in softmax: the temporaries stay block-sized and in cache.
+        for block in _blocks(x, axes):
+            shifted, _ = _shift_by_max(x[block], axes, out=log_probs[block])
+            _per_slice(np.subtract, shifted, _log_sum_exp_of_shifted(shifted, axes), shifted)
     return log_probs
 
 
