@@ -260,8 +260,8 @@ class SiteBrowser:
             route.abort()
 
     @contextlib.contextmanager
-    def _page(self, visit: PageVisit) -> Iterator[object]:
-        context = self.browser.new_context(viewport=DESKTOP)
+    def _page(self, visit: PageVisit, color_scheme: str = "light") -> Iterator[object]:
+        context = self.browser.new_context(viewport=DESKTOP, color_scheme=color_scheme)
         try:
             # Only requests that leave the local server are intercepted (the regex is
             # matched inside the browser driver), so local files load at full speed.
@@ -298,10 +298,13 @@ class SiteBrowser:
         return self._visits[path]
 
     @contextlib.contextmanager
-    def open(self, path: str) -> Iterator[object]:
-        """A live page at `path` for interactive checks; it must raise no error and stay offline."""
+    def open(self, path: str, color_scheme: str = "light") -> Iterator[object]:
+        """A live page at `path` for interactive checks; it must raise no error and stay offline.
+
+        `color_scheme` is the reader's system preference, "light" or "dark".
+        """
         visit = PageVisit()
-        with self._page(visit) as page:
+        with self._page(visit, color_scheme) as page:
             page.goto(self.base_url + path, wait_until="load")
             yield page
         assert visit.page_errors == []

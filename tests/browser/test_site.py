@@ -198,6 +198,16 @@ def test_contents_toggle_opens_the_page_outline_on_a_phone(site):
         expect(page.locator("#pst-secondary-sidebar-modal nav.page-toc")).to_be_visible()
 
 
+def test_dark_system_preference_gets_the_dark_theme_and_the_switch_cycles_modes(site):
+    with site.open(NOTEBOOK_PAGES[0], color_scheme="dark") as page:
+        html_element = page.locator("html")
+        expect(html_element).to_have_attribute("data-mode", "auto")
+        expect(html_element).to_have_attribute("data-theme", "dark")
+        page.locator(".theme-switch-button").first.click()
+        expect(html_element).to_have_attribute("data-mode", "light")
+        expect(html_element).to_have_attribute("data-theme", "light")
+
+
 def test_scrolling_a_chapter_raises_no_error(site):
     """The theme's scroll handlers (table-of-contents spy, back-to-top button) run cleanly.
 
