@@ -99,15 +99,17 @@ def test_toc_lists_every_notebook_and_only_existing_files():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_chapter_opens_with_what_you_will_learn_and_ends_with_a_summary(path):
+def test_chapter_opens_with_what_you_will_learn_and_need_and_ends_with_summary_and_exercises(path):
     notebook = json.loads(path.read_text(encoding="utf-8"))
     markdown = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
-    assert any("What you'll learn" in text for text in markdown[:3]), (
-        f"{path.name}: no \"What you'll learn\" list in the opening cells"
-    )
-    assert any(re.search(r"^## Summary\s*$", text, re.MULTILINE) for text in markdown), (
-        f"{path.name}: no '## Summary' heading"
-    )
+    for opening in ("What you'll learn", "What you'll need"):
+        assert any(opening in text for text in markdown[:3]), (
+            f"{path.name}: no \"{opening}\" list in the opening cells"
+        )
+    for heading in ("## Summary", "## Exercises"):
+        assert any(re.search(rf"^{heading}\s*$", text, re.MULTILINE) for text in markdown), (
+            f"{path.name}: no '{heading}' heading"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
