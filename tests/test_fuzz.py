@@ -95,20 +95,31 @@ def _slice_has(mask: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     return np.any(mask, axis=axes, keepdims=True) & np.ones_like(mask)
 
 
+def _call_with_slice_contract(function, x, axis):
+    """Call ``function(x, axis=axis)`` and check what softmax and log_softmax share.
+
+    The input is untouched, shape and dtype are kept, and the result is NaN exactly
+    in the slices that hold a NaN. Returns the result, the reduced axes, the size of
+    one slice and the NaN-slice mask.
+    """
+    before = x.copy()
+    result = function(x, axis=axis)
+    np.testing.assert_array_equal(x, before)
+    assert result.shape == x.shape and result.dtype == _result_dtype(x)
+    axes = _axes(axis, x.ndim)
+    n = int(np.prod([x.shape[a] for a in axes]))
+    in_nan_slice = _slice_has(np.isnan(x.astype(np.float64)), axes)
+    np.testing.assert_array_equal(np.isnan(result), in_nan_slice)
+    return result, axes, n, in_nan_slice
+
+
 @FUZZ
 @given(arrays_and_axes())
 def test_softmax_is_a_distribution_along_the_axis(case):
     x, axis = case
-    before = x.copy()
-    probs = softmax(x, axis=axis)
-    np.testing.assert_array_equal(x, before)
-    assert probs.shape == x.shape and probs.dtype == _result_dtype(x)
+    probs, axes, n, in_nan_slice = _call_with_slice_contract(softmax, x, axis)
     if x.size == 0:
         return
-    axes = _axes(axis, x.ndim)
-    n = int(np.prod([x.shape[a] for a in axes]))
-    in_nan_slice = _slice_has(np.isnan(x.astype(np.float64)), axes)
-    np.testing.assert_array_equal(np.isnan(probs), in_nan_slice)
     finite = probs[~in_nan_slice]
     assert ((finite >= 0) & (finite <= 1)).all()
     sums = np.sum(probs.astype(np.float64), axis=axes)
@@ -126,16 +137,9 @@ def test_softmax_is_a_distribution_along_the_axis(case):
 @given(arrays_and_axes())
 def test_log_softmax_is_the_log_of_a_distribution(case):
     x, axis = case
-    before = x.copy()
-    log_probs = log_softmax(x, axis=axis)
-    np.testing.assert_array_equal(x, before)
-    assert log_probs.shape == x.shape and log_probs.dtype == _result_dtype(x)
+    log_probs, _, n, in_nan_slice = _call_with_slice_contract(log_softmax, x, axis)
     if x.size == 0:
         return
-    axes = _axes(axis, x.ndim)
-    n = int(np.prod([x.shape[a] for a in axes]))
-    in_nan_slice = _slice_has(np.isnan(x.astype(np.float64)), axes)
-    np.testing.assert_array_equal(np.isnan(log_probs), in_nan_slice)
     assert (log_probs[~in_nan_slice] <= 0).all()
     # exp(log_softmax) is the softmax, to the rounding of the dtype.
     with np.errstate(under="ignore"):
