@@ -32,8 +32,11 @@ book: $(STAMP)
 # browser opens the site that site-check has just built (it depends on it, so even under -j).
 test: lint pytest site-check browser
 
+# Notebook code lines stay within 79 characters, so that a cell fits the page
+# (and a phone) without sideways scrolling; the package and tests use 100.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff check --line-length 79 --select E501 --config "lint.ignore = []" book
 
 # One pytest run: tests/ (unit, property, reference, notebook hygiene), the package's
 # doctests, and nbval re-executing every notebook (strict: every output compared).
