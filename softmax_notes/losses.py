@@ -37,7 +37,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_float_array
-from .core import _accumulator, _blocks, _per_slice, _reduce_slices, _sum_slices, log_softmax
+from .core import (
+    _accumulator,
+    _blocks,
+    _max_of_last_axis,
+    _per_slice,
+    _sum_slices,
+    log_softmax,
+)
 
 __all__ = ["cross_entropy", "cross_entropy_and_grad", "cross_entropy_grad"]
 
@@ -296,25 +303,33 @@ def _class_index_fast(problem: _Problem, need_loss: bool, need_grad: bool):
     losses = np.zeros(flat_target.shape[0], dtype=acc)
     scale = 1.0 / denominator if denominator else np.inf
     axes = (1,)
+    blocks = _blocks(flat_logits, axes) if flat_logits.size else []
+    scratch = None
+    if blocks and not need_grad:
+        scratch = np.empty(flat_logits[blocks[0]].shape, flat_logits.dtype)
     with np.errstate(all="ignore"):
-        for block in _blocks(flat_logits, axes) if flat_logits.size else []:
+        for block in blocks:
             x, t = flat_logits[block], flat_target[block]
-            out = grad[block] if need_grad else np.empty(x.shape, x.dtype)
-            peak = _reduce_slices(np.maximum, x, axes)
+            # One C-ordered buffer per block (the gradient, or scratch for the loss alone),
+            # so that the flat index `where` of each row's target addresses it.
+            out = grad[block] if need_grad else scratch[: x.shape[0]]
+            peak, _ = _max_of_last_axis(x)
             if not np.isfinite(peak).all():
                 _general_rows(problem, x, t, out, losses[block], scale, need_grad)
                 continue
+            where = np.arange(0, x.size, x.shape[-1]) + t[:, 0]
             shifted = _per_slice(np.subtract, x, peak, out)
-            at_target = np.take_along_axis(shifted, t, axis=-1).astype(acc)
+            flat = shifted.reshape(-1)
+            at_target = flat[where].astype(acc)[:, None]
             np.exp(shifted, out=shifted)
-            np.put_along_axis(shifted, t, 0, axis=-1)
+            flat[where] = 0
             others = _sum_slices(shifted, axes, acc)
             total = np.exp(at_target) + others
             loss = np.where(at_target == 0, np.log1p(others), np.log(total) - at_target)
             losses[block] = loss[:, 0]
             if need_grad:
                 _per_slice(np.multiply, shifted, scale / total, shifted, casting="unsafe")
-                np.put_along_axis(shifted, t, (-scale * others / total).astype(x.dtype), -1)
+                flat[where] = (-scale * others / total)[:, 0]
     if kept is not None:
         kept = kept.reshape(-1)
         losses[~kept] = 0
