@@ -354,3 +354,213 @@ def test_property_no_warning_for_any_finite_input(logits):
         representable = np.isfinite(logits - logits.max(axis=-1, keepdims=True))
     assert np.all(np.isfinite(log_probs[representable]))
     assert not np.any(np.isnan(log_probs))
+
+
+# --- Fast paths: where they are taken, where they hand over, and that both are right ----------
+#
+# softmax skips the shift by the maximum when the unshifted exponentials are safe (core.py,
+# _softmax_unshifted_into); log_softmax leaves one maximum per slice out of its sum instead of
+# masking all of them (_log_softmax_fast_into); both work block by block. Each case below is
+# checked against an mpmath reference (40 digits) or SciPy, on both sides of every threshold.
+
+mpmath = pytest.importorskip("mpmath")
+
+
+def _mp_softmax(row):
+    """Exact softmax (40 digits) of a 1-D float row, as mpmath numbers."""
+    with mpmath.workdps(40):
+        values = [mpmath.mpf(float(v)) for v in row]
+        peak = max(values)
+        exps = [mpmath.exp(v - peak) for v in values]
+        total = mpmath.fsum(exps)
+        return [e / total for e in exps]
+
+
+def _relative_errors(probs, row):
+    """|computed - exact| / exact per entry (0 where both are 0), in units of u."""
+    dtype = np.asarray(probs).dtype
+    unit = float(np.finfo(dtype).eps) / 2
+    errors = []
+    for computed, exact in zip(np.asarray(probs, dtype=np.float64), _mp_softmax(row), strict=True):
+        if exact == 0:
+            errors.append(0.0 if computed == 0 else np.inf)
+        else:
+            errors.append(float(abs(mpmath.mpf(float(computed)) - exact) / exact) / unit)
+    return np.array(errors)
+
+
+def _takes_unshifted_path(row):
+    from softmax_notes.core import _unshifted_is_safe
+
+    with np.errstate(all="ignore"):
+        total = float(np.sum(np.exp(row.astype(np.float64)), dtype=np.float64))
+    return _unshifted_is_safe(total, row)
+
+
+FAST_PATH_ROWS = {
+    "moderate logits": np.array([2.0, 1.0, 0.1, -3.0]),
+    "large positive, sum still in range": np.array([700.0, 699.5, 650.0, 0.0]),
+    "sum past the reciprocal's range": np.array([709.7, 709.7, 0.0]),
+    "one exp overflows": np.array([710.0, 0.0]),
+    "all below zero, sum under 1, exps normal": np.array([-2.0, -3.0, -50.0]),
+    "sum under 1 and a subnormal exponential": np.array([-30.0, -720.0, -31.0]),
+    "everything subnormal or zero": np.array([-720.0, -721.0, -800.0]),
+    "negative infinity with a sum of at least 1": np.array([0.5, -np.inf, -1.0]),
+    "negative infinity with a sum under 1": np.array([-2.0, -np.inf]),
+}
+
+
+@pytest.mark.parametrize("name", list(FAST_PATH_ROWS))
+def test_softmax_fast_path_hands_over_at_each_threshold_and_stays_accurate(name):
+    row = FAST_PATH_ROWS[name]
+    expected_fast = name in (
+        "moderate logits",
+        "large positive, sum still in range",
+        "all below zero, sum under 1, exps normal",
+        "negative infinity with a sum of at least 1",
+    )
+    assert _takes_unshifted_path(row) == expected_fast
+    probs = softmax(row)
+    errors = _relative_errors(probs, row)
+    finite_row = row[np.isfinite(row)]
+    spread = float(finite_row.max() - finite_row.min())
+    normal = probs >= np.finfo(np.float64).tiny
+    # The general path's bound (n + 2 + 2 spread) u holds for both; the fast path,
+    # which does not round x - max, stays within (n + 3) u.
+    bound = row.size + 3 if expected_fast else row.size + 2 + 2 * spread
+    assert np.all(errors[normal] <= bound), (errors, bound)
+    tiny = np.finfo(np.float64).smallest_subnormal
+    exact = np.array([float(p) for p in _mp_softmax(row)])
+    assert np.all(np.abs(probs[~normal] - exact[~normal]) <= tiny)
+
+
+def test_softmax_fast_path_never_loses_digits_to_an_underflowed_exponential():
+    # exp(-720) is subnormal (only a few significant bits), but the probability
+    # e^(-720 - logsumexp) is about 1e-301, a normal number: it must come out accurate.
+    row = np.array([-30.0, -720.0])
+    probs = softmax(row)
+    assert probs[1] > np.finfo(np.float64).tiny
+    assert _relative_errors(probs, row)[1] <= 4 + 2 * 690
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_softmax_fast_path_respects_each_dtypes_range(dtype):
+    info = np.finfo(dtype)
+    overflow = float(np.log(info.max))  # float16: 11.09, float32: 88.72, float64: 709.78
+    logits = np.array([[overflow + 0.5, 0.0], [overflow - 1.0, overflow - 1.0], [0.0, 0.0]], dtype)
+    probs = softmax(logits)
+    assert probs.dtype == dtype
+    wide = logits.astype(np.float64)
+    expected = np.exp(wide - wide.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    np.testing.assert_allclose(probs, expected, rtol=4 * float(info.eps))
+    np.testing.assert_array_equal(probs[1:], 0.5)
+
+
+def test_softmax_of_equal_logits_is_uniform_to_an_ulp():
+    # The shifted formula gives exactly 1/n (every exponential is exp(0) = 1); the
+    # unshifted quotient e / (n e) is within two roundings of it.
+    for n in [2, 3, 7, 10]:
+        for value in [-40.0, -3.3, 0.0, 2.5, 700.0]:
+            probs = softmax(np.full(n, value))
+            np.testing.assert_allclose(probs, 1 / n, rtol=2 * np.finfo(float).eps)
+            assert np.all(probs == probs[0])
+
+
+def test_softmax_blocks_with_and_without_the_fast_path_in_one_batch():
+    # Rows that need the shift (an overflowing logit, -inf masks with small sums,
+    # NaN) sit in late blocks of a batch whose other blocks take the fast path.
+    rng = np.random.default_rng(30)
+    logits = rng.normal(scale=3, size=(40_000, 7))
+    logits[-1, 2] = 1000.0
+    logits[-100, :] = -np.inf
+    logits[-100, 3] = -5.0
+    logits[-200, 4] = np.nan
+    logits[-300, :] = -800.0
+    probs = softmax(logits)
+    with np.errstate(invalid="ignore"):
+        expected = scipy.special.softmax(logits, axis=-1)
+    expected[-300] = 1 / 7  # SciPy agrees; spelled out because exp(-800) underflows
+    expected[-100] = [0, 0, 0, 1, 0, 0, 0]
+    np.testing.assert_allclose(probs, expected, rtol=1e-14, atol=1e-300, equal_nan=True)
+    assert np.isnan(probs[-200]).all() and not np.isnan(np.delete(probs, -200, axis=0)).any()
+
+
+@pytest.mark.parametrize("layout", ["strided", "transposed", "reversed", "read-only"])
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_fast_paths_on_non_contiguous_and_read_only_input(layout, function, dtype):
+    rng = np.random.default_rng(31)
+    base = rng.normal(scale=4, size=(3000, 60)).astype(dtype)
+    logits = {
+        "strided": base[::2, ::3],
+        "transposed": base[:50].T,
+        "reversed": base[::-1, ::-1],
+        "read-only": base.copy(),
+    }[layout]
+    if layout == "read-only":
+        logits.flags.writeable = False
+    reference = {softmax: scipy.special.softmax, log_softmax: scipy.special.log_softmax}[function]
+    result = function(logits)
+    assert result.dtype == dtype
+    expected = reference(logits.astype(np.float64), axis=-1)
+    tolerance = TOLERANCE[dtype]
+    np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
+    np.testing.assert_array_equal(result, function(np.ascontiguousarray(logits)))
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+@pytest.mark.parametrize("axis", [None, (0, 2), (1,), 0, (2, 0)])
+def test_fast_paths_for_axis_tuples_and_none_match_scipy(function, axis):
+    rng = np.random.default_rng(32)
+    logits = rng.normal(scale=4, size=(30, 40, 50))
+    reference = {softmax: scipy.special.softmax, log_softmax: scipy.special.log_softmax}[function]
+    # atol: SciPy's log_softmax loses relative accuracy near 0 (no log1p split).
+    np.testing.assert_allclose(
+        function(logits, axis=axis), reference(logits, axis=axis), rtol=1e-13, atol=1e-14
+    )
+
+
+@pytest.mark.parametrize("size", [3, 17, 4096, 70_000, 200_001])
+def test_log_softmax_of_a_vector_keeps_relative_accuracy_at_its_maximum(size):
+    # Vectors up to and past one block: the entry at the maximum is -log1p(r), tiny,
+    # and must keep its relative accuracy (the log1p split), with ties or without.
+    rng = np.random.default_rng(33)
+    row = rng.normal(size=size) - 60.0
+    row[size // 2] = 0.0
+    expected = -np.log1p(np.sum(np.exp(np.delete(row, size // 2))))
+    result = log_softmax(row)
+    assert result[size // 2] == pytest.approx(expected, rel=4e-16 * np.log2(size))
+    other = (size // 2 + 1) % size
+    row[other] = 0.0  # a tie: log(2 + r)
+    tied = log_softmax(row)
+    r = np.sum(np.exp(np.delete(row, [other, size // 2])))
+    assert tied[size // 2] == pytest.approx(-np.log(2 + r), rel=1e-15)
+
+
+@pytest.mark.parametrize("columns", [2, 3, 10, 16, 17, 100])
+def test_log_softmax_with_ties_in_some_rows_of_a_block(columns):
+    rng = np.random.default_rng(34)
+    logits = np.round(rng.normal(scale=2, size=(9000, columns)))  # many exact ties
+    logits[::7, 0] = logits[::7].max(axis=-1) + 40.0  # and rows with a dominant maximum
+    np.testing.assert_allclose(
+        log_softmax(logits), scipy.special.log_softmax(logits, axis=-1), rtol=1e-14, atol=1e-15
+    )
+    dominant = log_softmax(logits[::7])[:, 0]
+    rest = logits[::7, 1:] - logits[::7, :1]
+    np.testing.assert_allclose(dominant, -np.log1p(np.exp(rest).sum(-1)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_fast_paths_allocate_no_input_sized_temporary(function):
+    import tracemalloc
+
+    # The shapes of the benchmark grid, the two largest scaled down.
+    for shape in [(10**6,), (4096,), (200, 5000), (10**5, 10), (10**6, 3), (10**4, 100)]:
+        logits = np.random.default_rng(35).normal(size=shape)
+        function(logits[:2])  # the one-time cache of a vector of ones for BLAS sums
+        tracemalloc.start()
+        function(logits)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 1.1 * logits.nbytes, (shape, peak / logits.nbytes)
