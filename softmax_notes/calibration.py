@@ -21,6 +21,7 @@ means are accumulated in float64 whatever the input dtype.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import NamedTuple
 
@@ -85,7 +86,7 @@ def _check_probs(probs: ArrayLike) -> NDArray[np.floating]:
     array = as_float_array(probs, "probs")
     if array.ndim < 1:
         raise ValueError("probs must have at least 1 dimension (classes on the last axis)")
-    if array.size and array.shape[-1] == 0:
+    if array.shape[-1] == 0 and math.prod(array.shape[:-1]) > 0:
         raise ValueError(f"probs has no classes on its last axis (shape {array.shape})")
     if np.isnan(array).any():
         raise ValueError("probs holds a NaN: calibration needs probabilities")

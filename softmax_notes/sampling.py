@@ -236,16 +236,17 @@ def _sampling_probs_last(
     work = x.astype(_working_dtype(x.dtype))
     if work.size == 0:
         return work
+    # Top-k compares the logits as given (dividing by T > 0 keeps their order,
+    # and the shift below could round two close logits into a tie).
+    filtered = work if top_k is None else _top_k_last(work, top_k)
     with np.errstate(invalid="ignore"):
         # Shift by the maximum before dividing by T, so a tiny T cannot overflow
         # (softmax_with_temperature's rule; +inf and all -inf slices as softmax).
-        tempered, _ = _shift_by_max(work, (work.ndim - 1,))
+        tempered, _ = _shift_by_max(filtered, (work.ndim - 1,))
         tempered /= temperature
-    if top_k is not None:
-        tempered = _top_k_last(tempered, top_k)
     if top_p is not None:
         tempered = _top_p_last(tempered, top_p)
-    return softmax(tempered, axis=-1)
+    return np.where(_nan_slices(work), np.nan, softmax(tempered, axis=-1))
 
 
 def _check_options(
