@@ -16,7 +16,7 @@ from .calibration import (
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
 from .jacobian import softmax_jacobian, softmax_jvp
-from .losses import cross_entropy, cross_entropy_grad
+from .losses import cross_entropy, cross_entropy_and_grad, cross_entropy_grad
 from .relatives import (
     gumbel_argmax,
     gumbel_softmax,
@@ -35,6 +35,7 @@ __all__ = [
     "ReliabilityBins",
     "attention_weights",
     "cross_entropy",
+    "cross_entropy_and_grad",
     "cross_entropy_grad",
     "expected_calibration_error",
     "fit_temperature",
