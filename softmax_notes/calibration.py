@@ -37,22 +37,17 @@ __all__ = ["ReliabilityBins", "expected_calibration_error", "fit_temperature", "
 class ReliabilityBins(NamedTuple):
     """The data of a reliability diagram; bin ``b`` holds confidences in ``(edges[b], edges[b+1]]``.
 
-    Attributes
-    ----------
-    edges : ndarray
-        The ``n_bins + 1`` bin edges, from 0 to 1 (the first bin also holds 0).
-    confidence : ndarray
-        Mean confidence (largest probability) of each bin; NaN for an empty bin.
-    accuracy : ndarray
-        Fraction of each bin's examples whose most probable class is the
-        label; NaN for an empty bin.
-    count : ndarray of int
-        Number of examples in each bin.
+    Returned by :func:`reliability_bins`; a named tuple of four arrays.
     """
 
+    #: The ``n_bins + 1`` bin edges, from 0 to 1 (the first bin also holds 0).
     edges: NDArray[np.float64]
+    #: Mean confidence (largest probability) of each bin; NaN for an empty bin.
     confidence: NDArray[np.float64]
+    #: Fraction of each bin's examples whose most probable class is the label;
+    #: NaN for an empty bin.
     accuracy: NDArray[np.float64]
+    #: Number of examples in each bin.
     count: NDArray[np.intp]
 
 
