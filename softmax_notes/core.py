@@ -17,7 +17,6 @@ The non-finite rules follow the mathematical limit wherever one exists:
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -37,8 +36,7 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
 # appendix "How softmax_notes is made fast", book/appendix-fast-softmax-notes).
 # The algorithms are the ones the docstrings state; what follows changes how
 # NumPy is asked to run them. Softmax makes five passes over its data (max,
-# subtract, exp, sum, scale), three when the shift is not needed (see
-# _softmax_unshifted_into); over the last axis they run block by block, about
+# subtract, exp, sum, scale); over the last axis they run block by block, about
 # _BLOCK_ELEMENTS entries (512 KiB of float64) at a time, so that the passes
 # after the first find the block in cache and the per-slice temporaries stay
 # small. NumPy reduces a short contiguous axis one tiny slice at a time, paying
@@ -220,12 +218,12 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     makes its own slice NaN; an empty input gives an empty result. The only
     input-sized array allocated is the result itself.
 
-    The shift exists only to keep ``exp`` in range. When the exponentials of
-    the unshifted logits provably need no help -- every slice's sum of
-    ``e^x`` is finite and at least 1 (or none of them lies below the normal
-    range) -- the function skips it: the same quotient, with two passes and
-    one rounding (that of ``x - m``) fewer. Otherwise, and for every input
-    with an infinity or NaN, it shifts.
+    The result depends on the logits only through the shifted differences
+    ``x - m``, so wherever those are exact, shift invariance holds exactly in
+    floating point too: rows that differ by a constant (``[1, 2, 3]`` and
+    ``[4, 5, 6]``) give bit-for-bit the same probabilities, equal logits give
+    exactly ``1/n`` and one logit gives exactly 1. (Skipping the shift when
+    no exponential could overflow would save two passes, and lose this.)
 
     Examples
     --------
@@ -250,8 +248,6 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     probs = np.empty(x.shape, x.dtype)
     with np.errstate(all="ignore"):
         if len(axes) == x.ndim:  # one distribution: a scalar max and sum
-            if _softmax_of_everything_into(x, probs):
-                return probs
             peak = np.maximum.reduce(x, axis=None)
             if math.isfinite(peak):
                 _softmax_of_everything_into(x, probs, peak)
@@ -268,71 +264,19 @@ def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) 
     slice instead of one per entry (a multiplication is several times cheaper
     than a division); it adds at most one rounding to each probability.
     """
-    if _softmax_unshifted_into(x, axes, out):
-        return
     _shift_by_max(x, axes, out=out)
     np.exp(out, out=out)
     total = _sum_slices(out, axes, _accumulator(out.dtype))
     _per_slice(np.multiply, out, np.reciprocal(total, out=total), out)
 
 
-# Fast path of softmax (measured by `make bench`: the largest single gain, 1.2x
-# to 1.6x on every shape of its grid; see the appendix). The shift by the
-# maximum changes nothing mathematically; it is there so that no exponential
-# overflows and every slice's sum is at least 1. When the unshifted sums turn
-# out to satisfy exactly that, e^x / sum(e^x) is the same quotient with two
-# passes fewer (the maximum and the subtraction) and one rounding fewer (that
-# of x - max). Otherwise the block is recomputed by the general path.
-
-
-@functools.cache
-def _unshifted_limits(dtype: np.dtype) -> tuple[float, float]:
-    """``(log of the smallest normal number of dtype, largest safe sum in its accumulator)``."""
-    acc = _accumulator(dtype)
-    return math.log(float(np.finfo(dtype).tiny)), 1 / float(np.finfo(acc).tiny)
-
-
-def _unshifted_is_safe(total: NDArray | float, x: NDArray[np.floating]) -> bool:
-    """Whether ``e^x / sum(e^x)``, with these sums of unshifted exponentials, is the softmax.
-
-    Safe when every sum is finite, its reciprocal normal, and either every sum
-    is at least 1 (then a probability is at most its exponential, so an
-    exponential that underflowed belongs to a probability that underflows
-    too) or no exponential is below the normal range (none lost digits).
-    ``inf`` (an overflow or a ``+inf`` logit), NaN and 0 (a slice of only
-    ``-inf``) are never safe.
-    """
-    log_tiny, largest = _unshifted_limits(x.dtype)
-    if isinstance(total, float):
-        low = high = total
-    else:
-        low, high = np.minimum.reduce(total, axis=None), np.maximum.reduce(total, axis=None)
-    if 1 <= low and high <= largest:  # False for NaN
-        return True
-    return high <= largest and np.minimum.reduce(x, axis=None) >= log_tiny
-
-
-def _softmax_unshifted_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) -> bool:
-    """The fast path of :func:`softmax` for one block: ``exp(x)``, sum, scale; False if unsafe."""
-    np.exp(x, out=out)
-    total = _sum_slices(out, axes, _accumulator(out.dtype))
-    if not _unshifted_is_safe(total, x):
-        return False
-    _per_slice(np.multiply, out, np.reciprocal(total, out=total), out)
-    return True
-
-
-def _softmax_of_everything_into(
-    x: NDArray[np.floating], out: NDArray, peak: float | None = None
-) -> bool:
+def _softmax_of_everything_into(x: NDArray[np.floating], out: NDArray, peak: float) -> None:
     """Softmax of all of `x` as one distribution, shifted by its finite max `peak`.
 
     The max and the sum are scalars, which saves the per-slice bookkeeping
     that dominates the cost of a small input. A contiguous input is shifted,
     exponentiated and summed in cache-sized blocks; only the last pass, the
-    scaling, needs the (by then known) total. With `peak` None this is the
-    unshifted fast path, which returns False (and leaves `out` to be
-    overwritten) when :func:`_unshifted_is_safe` says no.
+    scaling, needs the (by then known) total.
     """
     if x.size > _BLOCK_ELEMENTS and x.flags.c_contiguous and out.flags.c_contiguous:
         source, target = x.reshape(-1), out.reshape(-1)
@@ -345,19 +289,13 @@ def _softmax_of_everything_into(
     total = 0.0
     acc = _accumulator(out.dtype)
     for source, target in parts:
-        if peak is None:
-            np.exp(source, out=target)
-        else:
-            np.subtract(source, peak, out=target)
-            np.exp(target, out=target)
+        np.subtract(source, peak, out=target)
+        np.exp(target, out=target)
         if target.ndim == 1 and target.dtype == acc:
             total += float(np.dot(target, _ones(target.size, acc)))
         else:
             total += float(np.add.reduce(target, axis=None, dtype=acc))
-    if peak is None and not _unshifted_is_safe(total, x):
-        return False
     np.multiply(out, acc.type(1 / total), out=out, casting="same_kind")  # one rounding of 1/total
-    return True
 
 
 def log_softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
