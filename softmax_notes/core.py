@@ -115,7 +115,7 @@ def _per_slice(
 
 def _sum_slices(x: NDArray[np.floating], axes: tuple[int, ...], dtype: np.dtype) -> NDArray:
     """Sums over `axes` in `dtype`, with kept dims; a last axis via ``x @ ones`` (BLAS)."""
-    if axes == (x.ndim - 1,) and x.dtype == dtype and 1 < x.shape[-1] <= _BLOCK_ELEMENTS:
+    if axes == (x.ndim - 1,) and x.dtype == dtype and 4 < x.shape[-1] <= _BLOCK_ELEMENTS:
         return np.matmul(x, _ones(x.shape[-1], dtype))[..., None]
     return _reduce_slices(np.add, x, axes, dtype=dtype)
 
@@ -286,16 +286,13 @@ def _softmax_of_everything_into(x: NDArray[np.floating], out: NDArray, peak: flo
         ]
     else:
         parts = [(x, out)]
-    total = 0.0
+    total = 0
     acc = _accumulator(out.dtype)
     for source, target in parts:
         np.subtract(source, peak, out=target)
         np.exp(target, out=target)
-        if target.ndim == 1 and target.dtype == acc:
-            total += float(np.dot(target, _ones(target.size, acc)))
-        else:
-            total += float(np.add.reduce(target, axis=None, dtype=acc))
-    np.multiply(out, acc.type(1 / total), out=out, casting="same_kind")  # one rounding of 1/total
+        total += np.add.reduce(target, axis=None, dtype=acc)
+    np.multiply(out, 1 / total, out=out, casting="same_kind")
 
 
 def log_softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
@@ -445,10 +442,7 @@ def _log_softmax_of_vector_into(x: NDArray[np.floating], out: NDArray) -> bool:
         part = np.exp(shifted, out=rest[: shifted.size])
         if start <= top < start + size:
             part[top - start] = 0
-        if acc == x.dtype:
-            total += float(np.dot(part, _ones(part.size, acc)))
-        else:
-            total += float(np.add.reduce(part, dtype=acc))
+        total += float(np.add.reduce(part, dtype=acc))
     if rest is out:
         np.subtract(x, peak, out=out)
     # log1p in double precision, rounded to the accumulator (float16 subtracts in float32).
