@@ -69,6 +69,14 @@ GROUP_TAG = re.compile(r"<g\b[^>]*>|</g>")
 HREF = re.compile(r'href="#([\w.-]+)"')
 PAINT = ' stroke="currentColor" fill="currentColor" stroke-width="0"'
 ERROR = re.compile(r'data-mjx-error="([^"]*)"')
+# Standard LaTeX commands that MathJax's physics package (loaded by quickjax's
+# bundle) redefines: a formula using them would not show what its author meant.
+PHYSICS_MEANING = {
+    r"\div": r"the divergence ∇·; write \mathbin{÷} for division",
+    r"\Re": r"an upright Re; write \mathfrak{R} for ℜ",
+    r"\Im": r"an upright Im; write \mathfrak{I} for ℑ",
+}
+PHYSICS_REDEFINES = re.compile(r"\\(?:div|Re|Im)(?![A-Za-z])")
 # Width of the outer <svg>: "12.011ex".
 WIDTH = re.compile(r'^<svg[^>]*?\swidth="([\d.]+)ex"')
 
@@ -80,6 +88,8 @@ class Formula:
         self.svg = svg
         self.glyphs = glyphs
         self.problem = problem
+        width = WIDTH.search(svg)
+        self.width = float(width.group(1)) if width else 0.0
 
 
 def _unwrap_bare_groups(svg: str) -> str:
@@ -128,7 +138,12 @@ class Renderer:
         except MathJaxRenderError as error:
             return Formula("", {}, str(error))
         problem = None
-        if error := ERROR.search(svg):
+        if changed := PHYSICS_REDEFINES.search(tex):
+            problem = (
+                f"{changed.group()} means something else here: the bundled MathJax loads the "
+                f"physics package ({PHYSICS_MEANING[changed.group()]})"
+            )
+        elif error := ERROR.search(svg):
             problem = html.unescape(error.group(1))
         elif 'fill="red"' in svg and r"\color" not in tex and "red" not in tex:
             problem = "undefined control sequence (MathJax drew it in red)"
@@ -165,8 +180,15 @@ def _page_glyphs(translator: HTML5Translator) -> PageGlyphs:
     return state
 
 
-def _markup(translator: HTML5Translator, node: nodes.Element, tex: str, display: bool) -> str:
-    """The formula's <svg>, defining the glyphs that the page has not defined yet."""
+def _markup(
+    translator: HTML5Translator, node: nodes.Element, tex: str, display: bool,
+    label: bool = True,
+) -> str:
+    """The formula's <svg>, defining the glyphs that the page has not defined yet.
+
+    With `label`, the SVG is role=img with the TeX as its name; without, it is
+    hidden from assistive technology (a piece of a formula named as a whole).
+    """
     formula = _renderer.convert(tex, display)
     if formula.problem:
         logger.warning(
@@ -188,16 +210,83 @@ def _markup(translator: HTML5Translator, node: nodes.Element, tex: str, display:
             page.defined[glyph_id] = outline
             new.append(f'<path id="{glyph_id}" d="{outline}"/>')
     svg = HREF.sub(lambda match: f'href="#{ids.get(match.group(1), match.group(1))}"', formula.svg)
-    label = html.escape(" ".join(tex.split()), quote=True)
     head, rest = svg.split(">", 1)
-    head += f' aria-label="{label}"'
+    if label:
+        head += f' aria-label="{_label(tex)}"'
+    else:
+        head = head.replace(' role="img"', ' aria-hidden="true"')
     defs = f"<defs>{''.join(new)}</defs>" if new else ""
     return f"{head}>{defs}{rest}"
 
 
+def _label(tex: str) -> str:
+    return html.escape(" ".join(tex.split()), quote=True)
+
+
+# Inline math wider than this (in ex, about 150 px) is set in pieces that the
+# line may break between, after a relation or a binary operator at the
+# formula's top level -- where TeX breaks a line in running text. A phone
+# line is about 40 ex wide, a heading's much less.
+BREAKABLE_WIDTH = 18.0
+TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|.", re.S)
+RELATION = re.compile(
+    r"=|<|>|\\(?:le|leq|ge|geq|ne|neq|approx|equiv|sim|simeq|cong|to|in|notin|propto"
+    r"|mapsto|subset|subseteq|ll|gg)"
+)
+BINARY = re.compile(r"[-+/]|\\(?:cdot|times|pm|mp)")
+# After these, + and - are signs, not binary operators.
+NOT_AN_OPERAND = re.compile(r"[-+/(\[{,;:^_=<>]|\\[{,;:!]|\\(?:left|cdot|times|pm|mp)")
+
+
+def split_for_line_breaks(tex: str) -> list[str]:
+    """`tex` cut after each relation and binary operator at its top level.
+
+    Not inside braces, parentheses, ``\\left...\\right`` or an environment (the
+    bundled MathJax loads the physics package, whose ``\\log(...)`` reads its
+    parenthesised argument); not after a sign or a sub- or superscript mark. Each piece but the last ends with an empty
+    group ``{}``, so that the operator keeps the spacing it has in the whole
+    formula (a relation or binary operator at the end of a formula would lose
+    it): set side by side, the pieces look like the formula set at once.
+    """
+    pieces: list[str] = []
+    depth = 0
+    start = 0
+    previous = None
+    tokens = [t for t in TOKEN.finditer(tex) if not t.group().isspace()]
+    for index, token in enumerate(tokens):
+        text = token.group()
+        if text in ("{", "(", "\\left", "\\begin"):
+            depth += 1
+        elif text in ("}", ")", "\\right", "\\end"):
+            depth -= 1
+        elif depth == 0 and index + 1 < len(tokens):
+            following = tokens[index + 1].group()
+            relation = RELATION.fullmatch(text) and not RELATION.fullmatch(following)
+            binary = (BINARY.fullmatch(text) and previous is not None
+                      and not NOT_AN_OPERAND.fullmatch(previous)
+                      and not RELATION.fullmatch(previous))
+            if (relation or binary) and following not in ("^", "_"):
+                pieces.append(tex[start:token.end()] + "{}")
+                start = token.end()
+        previous = text
+    pieces.append(tex[start:])
+    return [piece for piece in pieces if piece.strip()]
+
+
 def visit_math(self: HTML5Translator, node: nodes.math) -> None:
-    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
-    self.body.append(_markup(self, node, node.astext(), display=False))
+    tex = node.astext()
+    pieces = split_for_line_breaks(tex)
+    if len(pieces) > 1 and _renderer.convert(tex, False).width > BREAKABLE_WIDTH:
+        # One name for the whole formula; the pieces are drawn, not read.
+        self.body.append(self.starttag(
+            node, "span", "", CLASS="math notranslate nohighlight", role="img",
+            **{"aria-label": " ".join(tex.split())},
+        ))
+        self.body.append("<wbr>".join(_markup(self, node, piece, False, label=False)
+                                      for piece in pieces))
+    else:
+        self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
+        self.body.append(_markup(self, node, tex, display=False))
     self.body.append("</span>")
     raise nodes.SkipNode
 
