@@ -195,10 +195,14 @@ class PageVisit:
     phone: dict = field(default_factory=dict)
 
 
-# Runs in the page once it has loaded: waits for every image, then reports
-# what the tests check.
+# Runs in the page once it has loaded: opens what a reader can open, waits for
+# every image, then reports what the tests check.
 COLLECT = """
 async () => {
+  // Everything a reader can open is measured open: solutions and other
+  // dropdowns (sphinx-togglebutton), hidden cell inputs (<details>).
+  document.querySelectorAll(".toggle-hidden").forEach((el) => el.classList.remove("toggle-hidden"));
+  document.querySelectorAll("details").forEach((details) => { details.open = true; });
   await Promise.all([...document.images].map((img) => img.complete ? null
     : new Promise((done) => { img.onload = img.onerror = done; })));
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
@@ -269,7 +273,7 @@ async () => {
       naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
       width: rect(img).width, height: rect(img).height,
       // The width the page asks for (myst-nb writes a 2x PNG's CSS width here).
-      intendedWidth: Number(img.getAttribute("width")) || null,
+      intendedWidth: parseFloat(img.style.width) || Number(img.getAttribute("width")) || null,
       inArticle: !!img.closest("article"),
       caption: img.closest("figure")?.querySelector("figcaption")?.textContent.trim() ?? null,
       right: rect(img).right,
