@@ -238,6 +238,7 @@ async () => {
     .map((pre) => {
       const style = getComputedStyle(pre);
       return {id: pre.id || describe(pre),
+              longestLine: Math.max(...pre.textContent.split("\\n").map((line) => line.length)),
               hint: style.backgroundAttachment.includes("local")
                 && style.backgroundImage.includes("radial-gradient")};
     });
@@ -259,12 +260,17 @@ async () => {
     // TeX a reader could see: a control word or a math delimiter in the prose.
     rawTex: (prose.innerText.match(/\\\\(?:[A-Za-z]+|[()\\[\\]])|\\$\\$/g) || []).slice(0, 5),
     displayMathCount: displayMath.length,
+    // A display formula is clipped when part of it cannot be seen: cut off by a
+    // box that cannot scroll, or lying where its equation number is. (The
+    // formula itself, not its box: the SVG, or client-side MathJax's mjx-math,
+    // so that the same test measures a site built the old way.)
     clippedEquations: displayMath.filter((div) => {
-      const formula = div.querySelector("svg, mjx-container");
+      const formula = div.querySelector(".math-scroll > svg, mjx-container > mjx-math, svg");
       if (!formula) return false;
       const number = div.querySelector(".eqno");
       return cutOff(formula) || (number && overlaps(rect(number), rect(formula)));
     }).map(describe),
+    scrollingEquations: scrolling("div.math > .math-scroll, div.math > mjx-container"),
     scrollingCode: scrolling("div.cell_input div.highlight pre"),
     scrollingOutput: scrolling("div.cell_output div.highlight pre, div.cell_output pre"),
     codeCellCount: document.querySelectorAll("div.cell_input div.highlight pre").length,

@@ -160,12 +160,19 @@ def test_no_display_equation_is_clipped_or_under_its_number(site, report, path):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_code_and_output_that_scroll_sideways_show_that_they_do(site, path):
+def test_code_output_and_equations_that_scroll_sideways_show_that_they_do(site, path):
     visit = site.visit(path)
     for facts in (visit.facts, visit.phone):
-        unmarked = [pre["id"] for pre in facts["scrollingCode"] + facts["scrollingOutput"]
-                    if not pre["hint"]]
+        scrolling = facts["scrollingCode"] + facts["scrollingOutput"] + facts["scrollingEquations"]
+        unmarked = [box["id"] for box in scrolling if not box["hint"]]
         assert unmarked == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_code_within_the_79_character_limit_fits_a_desktop_window(site, path):
+    """make lint keeps notebook code lines to 79 characters; at 1280 px they fit."""
+    scrolling = site.visit(path).facts["scrollingCode"]
+    assert [cell["id"] for cell in scrolling if cell["longestLine"] <= 79] == []
 
 
 @pytest.mark.parametrize("path", PAGES)
