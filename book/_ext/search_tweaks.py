@@ -17,6 +17,9 @@ through the same word collector: the formula text goes through the language's
 own ``split``.
 """
 
+# The symbol table maps TeX commands to the Unicode characters they stand for.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import re

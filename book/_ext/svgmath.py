@@ -73,8 +73,8 @@ ERROR = re.compile(r'data-mjx-error="([^"]*)"')
 # bundle) redefines: a formula using them would not show what its author meant.
 PHYSICS_MEANING = {
     r"\div": r"the divergence ∇·; write \mathbin{÷} for division",
-    r"\Re": r"an upright Re; write \mathfrak{R} for ℜ",
-    r"\Im": r"an upright Im; write \mathfrak{I} for ℑ",
+    r"\Re": r"an upright Re; write \mathfrak{R} for ℜ",  # noqa: RUF001
+    r"\Im": r"an upright Im; write \mathfrak{I} for ℑ",  # noqa: RUF001
 }
 PHYSICS_REDEFINES = re.compile(r"\\(?:div|Re|Im)(?![A-Za-z])")
 # Width of the outer <svg>: "12.011ex".

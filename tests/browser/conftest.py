@@ -41,6 +41,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -119,7 +120,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class _StaticHostHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the site like a static host: text files gzip-compressed on request, no access log."""
 
-    compressed: dict[Path, bytes] = {}
+    compressed: ClassVar[dict[Path, bytes]] = {}
 
     def send_head(self) -> object:
         path = Path(self.translate_path(self.path))
@@ -274,6 +275,9 @@ async () => {
     scrollingCode: scrolling("div.cell_input div.highlight pre"),
     scrollingOutput: scrolling("div.cell_output div.highlight pre, div.cell_output pre"),
     codeCellCount: document.querySelectorAll("div.cell_input div.highlight pre").length,
+    // Errors shown on purpose (book/_ext/short_errors.py), and whether each fits its box.
+    errors: [...document.querySelectorAll("div.output.traceback pre")].map((pre) => ({
+      text: pre.innerText.trim(), wraps: pre.scrollWidth <= pre.clientWidth + 1})),
     images: [...document.images].map((img) => ({
       src: img.currentSrc || img.src, alt: img.getAttribute("alt"),
       naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,

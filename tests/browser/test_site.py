@@ -239,8 +239,6 @@ def test_chapter_4_shows_its_math_within_3_seconds_on_slow_4g(site, report):
     down, emulated by Chromium (CDP Network.emulateNetworkConditions); the local server
     compresses text with gzip like a static host."""
     chapter = next(path for path in toc_pages() if "jacobian" in path)
-    with site.open(chapter, viewport=PHONE) as page:
-        pass  # a warm-up visit, so that the browser process itself is not timed
     visit = site.browser.new_context(viewport=PHONE)
     try:
         page = visit.new_page()
@@ -264,13 +262,7 @@ def test_chapter_4_shows_its_math_within_3_seconds_on_slow_4g(site, report):
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
 def test_errors_shown_on_purpose_are_one_wrapped_line_without_paths(site, path):
-    with site.open(path, viewport=PHONE) as page:
-        errors = page.eval_on_selector_all(
-            "div.output.traceback pre",
-            "(pres) => pres.map((pre) => ({text: pre.innerText.trim(),"
-            " wraps: pre.scrollWidth <= pre.clientWidth + 1}))",
-        )
-    for error in errors:
+    for error in site.visit(path).phone["errors"]:
         assert re.fullmatch(r"[A-Za-z_][\w.]*(: .*)?", error["text"], re.S), error["text"]
         assert "Traceback" not in error["text"]
         assert not re.search(r"(^|\s)/(\w+/)+", error["text"]), error["text"]
@@ -290,8 +282,17 @@ def test_figures_are_not_dimmed_in_dark_mode(site):
     assert all(style == ["none", "rgb(255, 255, 255)"] for style in figures), figures
 
 
+_SEARCHES: dict[str, list[dict]] = {}
+
+
 def _search(site, term: str) -> list[dict]:
     """The results the site's search page lists for `term`: href and snippet of each."""
+    if term not in _SEARCHES:
+        _SEARCHES[term] = _run_search(site, term)
+    return _SEARCHES[term]
+
+
+def _run_search(site, term: str) -> list[dict]:
     with site.open(f"search.html?q={term}") as page:
         page.wait_for_function(
             "() => /Search finished|did not match/.test("
