@@ -416,7 +416,7 @@ def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> 
         terminalreporter.section("first visit: every request, uncompressed (gzip transferred)")
         for path, (requests, size, sent) in measured["weights"].items():
             terminalreporter.write_line(
-                f"{path:42} {requests:3d} requests {size / 1024:8.1f} KiB ({sent / 1024:6.1f} KiB)"
+                f"{path:46} {requests:3d} requests {size / 1024:8.1f} KiB ({sent / 1024:6.1f} KiB)"
             )
     if measured["layout"]:
         terminalreporter.section(
@@ -427,6 +427,6 @@ def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> 
                 f"{width} px: {clipped}/{equations} clipped, {scrolling}/{cells} code scroll"
                 for width, (clipped, equations, scrolling, cells) in widths.items()
             )
-            terminalreporter.write_line(f"{path:42} {line}")
+            terminalreporter.write_line(f"{path:46} {line}")
     for name, value in measured["timings"].items():
         terminalreporter.write_line(f"{name}: {value}")
