@@ -318,6 +318,31 @@ def visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> None:
     raise nodes.SkipNode
 
 
+# Inline math followed by punctuation: "... a value v." A browser may break a
+# line between an inline SVG and the text after it, leaving the period alone at
+# the start of the next line. The punctuation moves into the math's span, next
+# to its (last) SVG, in a span that does not wrap.
+MATH_THEN_PUNCTUATION = re.compile(
+    r'(<span class="math notranslate nohighlight"[^>]*>)((?:(?!</span>).)*?)</span>'
+    r"([.,;:!?)\]\u2019\u201d]+)",
+    re.S,
+)
+
+
+def _keep_together(match: re.Match) -> str:
+    opening, inner, punctuation = match.groups()
+    head, separator, last = inner.rpartition("<wbr>")
+    return f'{opening}{head}{separator}<span class="math-end">{last}{punctuation}</span></span>'
+
+
+def keep_punctuation_with_math(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
+) -> None:
+    if "body" in context:
+        context["body"] = MATH_THEN_PUNCTUATION.sub(_keep_together, context["body"])
+
+
 def setup(app: Sphinx) -> dict[str, object]:
     app.add_html_math_renderer("svgmath", (visit_math, None), (visit_displaymath, None))
+    app.connect("html-page-context", keep_punctuation_with_math)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
