@@ -32,7 +32,11 @@ def _name(asset: object) -> str:
 
 
 def drop_unused_assets(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict,
+    doctree: object,
 ) -> None:
     unused: set[str] = set()
     if not DESIGN_CLASS.search(context.get("body", "")):
@@ -42,12 +46,19 @@ def drop_unused_assets(
     if thebe_off:
         unused |= THEBE
     if "css_files" in context:
-        context["css_files"] = [css for css in context["css_files"] if _name(css) not in unused]
+        context["css_files"] = [
+            css for css in context["css_files"] if _name(css) not in unused
+        ]
     if "script_files" in context:
         context["script_files"] = [
-            js for js in context["script_files"]
+            js
+            for js in context["script_files"]
             if _name(js) not in unused
-            and not (thebe_off and "THEBE_JS_URL" in getattr(js, "attributes", {}).get("body", ""))
+            and not (
+                thebe_off
+                and "THEBE_JS_URL"
+                in getattr(js, "attributes", {}).get("body", "")
+            )
         ]
 
 

@@ -18,16 +18,22 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 
-# The line that starts the exception in an IPython traceback: "ValueError: ...",
-# "numpy.exceptions.AxisError: ...", or a bare "KeyboardInterrupt", after a blank line.
+# The line that starts the exception in an IPython traceback, after a blank
+# line: "ValueError: ...", "numpy.exceptions.AxisError: ...", or a bare
+# "KeyboardInterrupt".
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?::\s|:$|$)")
 
 
 def exception_lines(traceback: str) -> str:
-    """The final exception line(s) of a plain-text traceback; the whole text if none is found."""
+    """The final exception line(s) of a plain-text traceback.
+
+    The whole text if there is no such line.
+    """
     lines = traceback.rstrip().splitlines()
     for index in range(len(lines) - 1, -1, -1):
-        if EXCEPTION_LINE.match(lines[index]) and (index == 0 or not lines[index - 1].strip()):
+        if EXCEPTION_LINE.match(lines[index]) and (
+            index == 0 or not lines[index - 1].strip()
+        ):
             return "\n".join(lines[index:])
     return traceback
 

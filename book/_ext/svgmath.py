@@ -1,4 +1,4 @@
-"""Math typeset at build time: TeX to inline SVG by MathJax 4, no JavaScript on the page.
+"""Math typeset at build time: TeX to inline SVG by MathJax 4, no page script.
 
 A Sphinx HTML math renderer (``html_math_renderer: svgmath``). Every ``$...$``,
 ``$$...$$``, ``{math}`` role, amsmath environment, sympy ``text/latex`` output
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# <path id="MJX-12-MM-I-1D465" d="..."/>: a glyph outline in a formula's <defs>.
+# <path id="MJX-12-MM-I-1D465" d="..."/>: a glyph outline in the <defs>.
 GLYPH = re.compile(r'<path id="MJX-\d+-([\w.-]+)" d="([^"]*)"\s*/>')
 GLYPH_REF = re.compile(r'xlink:href="#MJX-\d+-([\w.-]+)"')
 DEFS = re.compile(r"<defs>.*?</defs>|<defs/>", re.S)
@@ -82,7 +82,7 @@ WIDTH = re.compile(r'^<svg[^>]*?\swidth="([\d.]+)ex"')
 
 
 class Formula:
-    """One formula as MathJax renders it: SVG body without glyph outlines, and those outlines."""
+    """A formula from MathJax: its SVG without glyph outlines, and those."""
 
     def __init__(self, svg: str, glyphs: dict[str, str], problem: str | None):
         self.svg = svg
@@ -93,12 +93,12 @@ class Formula:
 
 
 def _unwrap_bare_groups(svg: str) -> str:
-    """Drop every <g> that has no attributes left (and its end tag): it changes nothing."""
+    """Drop each <g> without attributes (and its end tag): it does nothing."""
     out: list[str] = []
     stack: list[bool] = []  # for each open <g>: was it kept?
     position = 0
     for match in GROUP_TAG.finditer(svg):
-        out.append(svg[position:match.start()])
+        out.append(svg[position : match.start()])
         position = match.end()
         tag = match.group()
         if tag == "</g>":
@@ -114,7 +114,7 @@ def _unwrap_bare_groups(svg: str) -> str:
 
 
 class Renderer:
-    """MathJax 4 in QuickJS, created on first use; converted formulas are cached."""
+    """MathJax 4 in QuickJS, created on first use; formulas are cached."""
 
     def __init__(self) -> None:
         self._mathjax = None
@@ -140,7 +140,8 @@ class Renderer:
         problem = None
         if changed := PHYSICS_REDEFINES.search(tex):
             problem = (
-                f"{changed.group()} means something else here: the bundled MathJax loads the "
+                f"{changed.group()} means something else here: the bundled "
+                "MathJax loads the "
                 f"physics package ({PHYSICS_MEANING[changed.group()]})"
             )
         elif error := ERROR.search(svg):
@@ -151,7 +152,8 @@ class Renderer:
         svg = DEFS.sub("", svg, count=1)
         svg = GLYPH_REF.sub(r'href="#\1"', svg)
         svg = UNUSED_ATTRIBUTES.sub("", svg)
-        # Paint comes from the stylesheet (.math svg { fill: currentColor }), once.
+        # Paint comes from the stylesheet, once:
+        # .math svg { fill: currentColor }
         svg = svg.replace(PAINT, "", 1)
         svg = _unwrap_bare_groups(svg)
         return Formula(svg, glyphs, problem)
@@ -181,10 +183,13 @@ def _page_glyphs(translator: HTML5Translator) -> PageGlyphs:
 
 
 def _markup(
-    translator: HTML5Translator, node: nodes.Element, tex: str, display: bool,
+    translator: HTML5Translator,
+    node: nodes.Element,
+    tex: str,
+    display: bool,
     label: bool = True,
 ) -> str:
-    """The formula's <svg>, defining the glyphs that the page has not defined yet.
+    """The formula's <svg>, defining glyphs the page has not defined yet.
 
     With `label`, the SVG is role=img with the TeX as its name; without, it is
     hidden from assistive technology (a piece of a formula named as a whole).
@@ -192,8 +197,12 @@ def _markup(
     formula = _renderer.convert(tex, display)
     if formula.problem:
         logger.warning(
-            "TeX error in %r: %s", tex.strip(), formula.problem,
-            location=node, type="svgmath", subtype="tex",
+            "TeX error in %r: %s",
+            tex.strip(),
+            formula.problem,
+            location=node,
+            type="svgmath",
+            subtype="tex",
         )
     if not formula.svg:
         return f'<code class="math-error">{html.escape(tex)}</code>'
@@ -203,13 +212,17 @@ def _markup(
     for key, outline in formula.glyphs.items():
         glyph_id = "mj-" + key
         if page.defined.get(glyph_id, outline) != outline:
-            # The same glyph name with another outline (not seen so far): a distinct id.
+            # The same glyph name with another outline (not seen so far):
+            # a distinct id.
             glyph_id += "-" + hashlib.sha1(outline.encode()).hexdigest()[:8]
         ids[key] = glyph_id
         if glyph_id not in page.defined:
             page.defined[glyph_id] = outline
             new.append(f'<path id="{glyph_id}" d="{outline}"/>')
-    svg = HREF.sub(lambda match: f'href="#{ids.get(match.group(1), match.group(1))}"', formula.svg)
+    svg = HREF.sub(
+        lambda match: f'href="#{ids.get(match.group(1), match.group(1))}"',
+        formula.svg,
+    )
     head, rest = svg.split(">", 1)
     if label:
         head += f' aria-label="{_label(tex)}"'
@@ -235,7 +248,9 @@ RELATION = re.compile(
 )
 BINARY = re.compile(r"[-+/]|\\(?:cdot|times|pm|mp)")
 # After these, + and - are signs, not binary operators.
-NOT_AN_OPERAND = re.compile(r"[-+/(\[{,;:^_=<>]|\\[{,;:!]|\\(?:left|cdot|times|pm|mp)")
+NOT_AN_OPERAND = re.compile(
+    r"[-+/(\[{,;:^_=<>]|\\[{,;:!]|\\(?:left|cdot|times|pm|mp)"
+)
 
 
 def split_for_line_breaks(tex: str) -> list[str]:
@@ -243,8 +258,9 @@ def split_for_line_breaks(tex: str) -> list[str]:
 
     Not inside braces, parentheses, ``\\left...\\right`` or an environment (the
     bundled MathJax loads the physics package, whose ``\\log(...)`` reads its
-    parenthesised argument); not after a sign or a sub- or superscript mark. Each piece but the last ends with an empty
-    group ``{}``, so that the operator keeps the spacing it has in the whole
+    parenthesised argument); not after a sign or a sub- or superscript mark.
+    Each piece but the last ends with an empty group ``{}``, so that the
+    operator keeps the spacing it has in the whole
     formula (a relation or binary operator at the end of a formula would lose
     it): set side by side, the pieces look like the formula set at once.
     """
@@ -261,12 +277,17 @@ def split_for_line_breaks(tex: str) -> list[str]:
             depth -= 1
         elif depth == 0 and index + 1 < len(tokens):
             following = tokens[index + 1].group()
-            relation = RELATION.fullmatch(text) and not RELATION.fullmatch(following)
-            binary = (BINARY.fullmatch(text) and previous is not None
-                      and not NOT_AN_OPERAND.fullmatch(previous)
-                      and not RELATION.fullmatch(previous))
+            relation = RELATION.fullmatch(text) and not RELATION.fullmatch(
+                following
+            )
+            binary = (
+                BINARY.fullmatch(text)
+                and previous is not None
+                and not NOT_AN_OPERAND.fullmatch(previous)
+                and not RELATION.fullmatch(previous)
+            )
             if (relation or binary) and following not in ("^", "_"):
-                pieces.append(tex[start:token.end()] + "{}")
+                pieces.append(tex[start : token.end()] + "{}")
                 start = token.end()
         previous = text
     pieces.append(tex[start:])
@@ -276,36 +297,60 @@ def split_for_line_breaks(tex: str) -> list[str]:
 def visit_math(self: HTML5Translator, node: nodes.math) -> None:
     tex = node.astext()
     pieces = split_for_line_breaks(tex)
-    if len(pieces) > 1 and _renderer.convert(tex, False).width > BREAKABLE_WIDTH:
+    if (
+        len(pieces) > 1
+        and _renderer.convert(tex, False).width > BREAKABLE_WIDTH
+    ):
         # One name for the whole formula; the pieces are drawn, not read.
-        self.body.append(self.starttag(
-            node, "span", "", CLASS="math notranslate nohighlight", role="img",
-            **{"aria-label": " ".join(tex.split())},
-        ))
-        self.body.append("<wbr>".join(_markup(self, node, piece, False, label=False)
-                                      for piece in pieces))
+        self.body.append(
+            self.starttag(
+                node,
+                "span",
+                "",
+                CLASS="math notranslate nohighlight",
+                role="img",
+                **{"aria-label": " ".join(tex.split())},
+            )
+        )
+        self.body.append(
+            "<wbr>".join(
+                _markup(self, node, piece, False, label=False)
+                for piece in pieces
+            )
+        )
     else:
-        self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
+        self.body.append(
+            self.starttag(
+                node, "span", "", CLASS="math notranslate nohighlight"
+            )
+        )
         self.body.append(_markup(self, node, tex, display=False))
     self.body.append("</span>")
     raise nodes.SkipNode
 
 
 def display_tex(node: nodes.math_block) -> str:
-    """The TeX of a display formula, wrapped the way Sphinx's MathJax renderer wraps it."""
+    """The TeX of a display formula, wrapped as Sphinx's MathJax wraps it."""
     if node["nowrap"]:
         return node.astext()
     parts = [part for part in node.astext().split("\n\n") if part.strip()]
     parts = [
-        r"\begin{split}" + part + r"\end{split}" if r"\\" in part else part for part in parts
+        r"\begin{split}" + part + r"\end{split}" if r"\\" in part else part
+        for part in parts
     ]
     if len(parts) > 1:
-        return r"\begin{align}\begin{aligned}" + r"\\".join(parts) + r"\end{aligned}\end{align}"
+        return (
+            r"\begin{align}\begin{aligned}"
+            + r"\\".join(parts)
+            + r"\end{aligned}\end{align}"
+        )
     return parts[0] if parts else ""
 
 
 def visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> None:
-    self.body.append(self.starttag(node, "div", CLASS="math notranslate nohighlight"))
+    self.body.append(
+        self.starttag(node, "div", CLASS="math notranslate nohighlight")
+    )
     self.body.append('<span class="math-scroll">')
     self.body.append(_markup(self, node, display_tex(node), display=True))
     self.body.append("</span>")
@@ -323,7 +368,8 @@ def visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> None:
 # the start of the next line. The punctuation moves into the math's span, next
 # to its (last) SVG, in a span that does not wrap.
 MATH_THEN_PUNCTUATION = re.compile(
-    r'(<span class="math notranslate nohighlight"[^>]*>)((?:(?!</span>).)*?)</span>'
+    r'(<span class="math notranslate nohighlight"[^>]*>)'
+    r"((?:(?!</span>).)*?)</span>"
     r"([.,;:!?)\]\u2019\u201d]+)",
     re.S,
 )
@@ -332,17 +378,26 @@ MATH_THEN_PUNCTUATION = re.compile(
 def _keep_together(match: re.Match) -> str:
     opening, inner, punctuation = match.groups()
     head, separator, last = inner.rpartition("<wbr>")
-    return f'{opening}{head}{separator}<span class="math-end">{last}{punctuation}</span></span>'
+    end = f'<span class="math-end">{last}{punctuation}</span>'
+    return f"{opening}{head}{separator}{end}</span>"
 
 
 def keep_punctuation_with_math(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict,
+    doctree: object,
 ) -> None:
     if "body" in context:
-        context["body"] = MATH_THEN_PUNCTUATION.sub(_keep_together, context["body"])
+        context["body"] = MATH_THEN_PUNCTUATION.sub(
+            _keep_together, context["body"]
+        )
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    app.add_html_math_renderer("svgmath", (visit_math, None), (visit_displaymath, None))
+    app.add_html_math_renderer(
+        "svgmath", (visit_math, None), (visit_displaymath, None)
+    )
     app.connect("html-page-context", keep_punctuation_with_math)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
