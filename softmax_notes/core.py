@@ -265,9 +265,34 @@ def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) 
     than a division); it adds at most one rounding to each probability.
     """
     _shift_by_max(x, axes, out=out)
+    if axes == (x.ndim - 1,) and x.shape[-1] <= _SHORT_AXIS:
+        _lift_zeros_off_exps_branch(out)
     np.exp(out, out=out)
     total = _sum_slices(out, axes, _accumulator(out.dtype))
     _per_slice(np.multiply, out, np.reciprocal(total, out=total), out)
+
+
+# Speed: the shift leaves an exact 0 at each slice's maximum, and the C library's
+# scalar float64 exp (what NumPy calls unless the CPU has AVX-512) sends an
+# argument below 2^-54 in magnitude down a branch of its own. In short rows those
+# zeros fall at random places, one entry in 3 or in 10, the branch is
+# mispredicted, and the whole exp is about 25% slower on rows of 3 (8% on rows
+# of 10, nothing measurable on rows of 100; measured by benchmarks/bench_softmax.py,
+# "tall, 3 classes"). Every s <= 0 with |s| < 2^-54 has exp(s) == 1.0, and so
+# has -2^-54 itself, on the ordinary path: min(s, -2^-54) changes no exponential
+# and takes one cheap pass. It is applied to short rows of float64 only, and
+# only where exp(-2^-54) == 1.0 (checked once below).
+_EXP_ONE = -np.ldexp(1.0, -54)
+_EXP_ONE_IS_EXACT = bool(np.exp(np.full(8, _EXP_ONE)).tolist() == [1.0] * 8)
+
+
+def _lift_zeros_off_exps_branch(shifted: NDArray[np.floating], out: NDArray | None = None) -> None:
+    """``min(shifted, -2^-54)`` into `out` (default: in place) for float64, whose exp is unchanged."""
+    out = shifted if out is None else out
+    if shifted.dtype == np.float64 and _EXP_ONE_IS_EXACT:
+        np.minimum(shifted, _EXP_ONE, out=out)
+    elif out is not shifted:
+        np.copyto(out, shifted)
 
 
 def _softmax_of_everything_into(x: NDArray[np.floating], out: NDArray, peak: float) -> None:
@@ -401,18 +426,20 @@ def _log_softmax_fast_into(
     if scratch is None and not out.flags.c_contiguous:
         scratch = np.empty(x.size, dtype=x.dtype)  # `where` indexes a C-ordered array
     shifted = _per_slice(np.subtract, x, peak, out)
-    at_max = None if where is not None else shifted == 0
     rest = out if scratch is None else scratch[: x.size].reshape(x.shape)
-    np.exp(shifted, out=rest)
-    if at_max is None:
+    if where is not None:
+        np.exp(shifted, out=rest)
         rest.reshape(-1)[where] = 0
         ties = 0
     else:
-        np.putmask(rest, at_max, 0)
-        ties = np.count_nonzero(at_max) - peak.size
+        below = shifted < 0  # False at every maximum
+        _lift_zeros_off_exps_branch(shifted, out=rest)
+        np.exp(rest, out=rest)
+        np.multiply(rest, below, out=rest)  # the maxima out of the sum (cheaper than putmask)
+        ties = x.size - np.count_nonzero(below) - peak.size
     total = _sum_slices(rest, axes, acc)
     if ties:
-        total += _reduce_slices(np.add, at_max, axes, dtype=acc) - 1
+        total += x.shape[-1] - 1 - _reduce_slices(np.add, below, axes, dtype=acc)
     if rest is out:  # the exponentials overwrote the shifted logits: shift again
         shifted = _per_slice(np.subtract, x, peak, out)
     _per_slice(np.subtract, shifted, np.log1p(total), shifted)

@@ -38,8 +38,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_float_array
 from .core import (
+    _SHORT_AXIS,
     _accumulator,
     _blocks,
+    _lift_zeros_off_exps_branch,
     _max_of_last_axis,
     _per_slice,
     _sum_slices,
@@ -293,6 +295,10 @@ def _class_index_fast(problem: _Problem, need_loss: bool, need_grad: bool):
     ``-U / S`` (no cancellation in ``s_t - 1``).
     """
     logits, target = problem.logits, problem.target
+    if logits.ndim == 1 and problem.ignore_index is None:
+        one = _one_example_fast(logits, int(target), problem.reduction, need_grad)
+        if one is not None:
+            return one
     kept = None if problem.ignore_index is None else target != problem.ignore_index
     safe = target if kept is None else np.where(kept, target, 0)
     denominator = _denominator(problem, kept=kept)
@@ -321,6 +327,8 @@ def _class_index_fast(problem: _Problem, need_loss: bool, need_grad: bool):
             shifted = _per_slice(np.subtract, x, peak, out)
             flat = shifted.reshape(-1)
             at_target = flat[where].astype(acc)[:, None]
+            if x.shape[-1] <= _SHORT_AXIS:
+                _lift_zeros_off_exps_branch(shifted)  # same exponentials, faster (core.py)
             np.exp(shifted, out=shifted)
             flat[where] = 0
             others = _sum_slices(shifted, axes, acc)
@@ -337,6 +345,34 @@ def _class_index_fast(problem: _Problem, need_loss: bool, need_grad: bool):
             grad[~kept] = 0
     grad = None if grad is None else grad.reshape(logits.shape)
     return losses.reshape(logits.shape[:-1]), denominator, grad
+
+
+def _one_example_fast(x: NDArray[np.floating], t: int, reduction: str, need_grad: bool):
+    """:func:`_class_index_fast` for 1-D logits (one example), with scalar bookkeeping.
+
+    The same operations on the same values, so the same result bit for bit, without the
+    per-row arrays whose call overhead dominates a single example of a few thousand classes
+    (measured in benchmarks/bench_softmax.py, "small vector"). None if the max is not finite.
+    """
+    top = int(np.argmax(x))
+    peak = x[top]
+    if not math.isfinite(peak):
+        return None
+    acc = _accumulator(x.dtype)
+    out = np.subtract(x, peak)
+    at_target = acc.type(out[t])
+    if x.size <= _SHORT_AXIS:
+        _lift_zeros_off_exps_branch(out)
+    np.exp(out, out=out)
+    out[t] = 0
+    others = _sum_slices(out[None], (1,), acc)[0, 0]
+    total = np.exp(at_target) + others
+    loss = np.log1p(others) if at_target == 0 else np.log(total) - at_target
+    if need_grad:
+        np.multiply(out, 1.0 / total, out=out, casting="unsafe")
+        out[t] = -1.0 * others / total
+    denominator = 1.0  # one example: the mean is the sum
+    return np.asarray(loss, dtype=acc), denominator, out if need_grad else None
 
 
 def _general_rows(problem, x, t, out, losses, scale, need_grad) -> None:
@@ -357,14 +393,18 @@ def _compute(problem: _Problem, need_loss: bool, need_grad: bool):
 def _reduce(losses: NDArray, reduction: str, denominator: float, dtype: np.dtype):
     """Apply `reduction` to the per-example losses, summing in at least float32."""
     if reduction == "none":
-        return losses.astype(dtype)[()]
+        return losses.astype(dtype, copy=False)[()]
     accumulator = np.promote_types(losses.dtype, np.float32)
-    total = np.sum(losses, dtype=accumulator)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if reduction == "mean":
-            total = np.divide(total, denominator, dtype=accumulator)
+    total = np.add.reduce(losses, axis=None, dtype=accumulator)
+    if reduction == "mean" and denominator:
+        total = np.divide(total, denominator, dtype=accumulator)
+    elif reduction == "mean":  # 0 / 0, as in PyTorch
+        total = accumulator.type(np.nan)
+    if accumulator == dtype:
+        return total
+    with np.errstate(over="ignore"):
         # A float16 sum past 65,504 rounds to inf: that is its correctly rounded value.
-        return np.asarray(total).astype(dtype)[()]
+        return total.astype(dtype)
 
 
 # --- the public functions ---------------------------------------------------------------

@@ -497,3 +497,31 @@ def test_fast_paths_allocate_no_input_sized_temporary(function):
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert peak < 1.1 * logits.nbytes, (shape, peak / logits.nbytes)
+
+
+def test_lifting_zeros_off_exps_tiny_argument_branch_changes_no_exponential():
+    from softmax_notes import core
+
+    # min(s, -2^-54) for s <= 0: every value it changes has exp(s) == 1.0 already.
+    tiny = np.ldexp(1.0, -54)
+    values = np.array(
+        [0.0, -0.0, -5e-324, -1e-17, -tiny / 2, -tiny, -tiny * 1.5, -2 * tiny, -1e-16, -0.5, -3.0]
+    )
+    lifted = values.copy()
+    core._lift_zeros_off_exps_branch(lifted)
+    np.testing.assert_array_equal(np.exp(lifted), np.exp(values))
+    assert not np.any(lifted == 0)
+
+
+@pytest.mark.parametrize("columns", [2, 3, 4, 10, 16])
+def test_softmax_and_log_softmax_are_bit_for_bit_the_same_without_the_zero_lifting(
+    columns, monkeypatch
+):
+    from softmax_notes import core
+
+    logits = np.random.default_rng(37).normal(scale=3, size=(30_000, columns))
+    logits[::5, 0] = logits[::5, 1]  # ties
+    results = [softmax(logits), log_softmax(logits)]
+    monkeypatch.setattr(core, "_EXP_ONE_IS_EXACT", False)
+    np.testing.assert_array_equal(softmax(logits), results[0])
+    np.testing.assert_array_equal(log_softmax(logits), results[1])
