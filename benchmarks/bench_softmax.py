@@ -39,8 +39,7 @@ Columns of the table:
   size (tracemalloc sees every numpy allocation; the result alone is 1.0).
 
 Results go to ``benchmarks/results/<simd level>.json`` (``--output`` to change it), with
-the date, the machine and the versions. The functions are importable (the appendix runs
-some of them at small sizes).
+the date, the machine and the versions.
 """
 
 from __future__ import annotations
