@@ -10,21 +10,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array, normalize_axes
+from ._validate import accumulator, as_float_array, single_axis
 from .core import softmax
 
 __all__ = ["softmax_jacobian", "softmax_jvp"]
-
-
-def _single_axis(axis: int, ndim: int) -> int:
-    """Return `axis` as one non-negative int; a tuple or ``None`` is a ``TypeError``."""
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
-        raise TypeError(
-            f"axis must be a single int (the axis that holds the n logits), got {axis!r}; "
-            "the Jacobian of a softmax over several axes is not supported"
-        )
-    (position,) = normalize_axes(int(axis), ndim)
-    return position
 
 
 def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -61,7 +50,7 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     Notes
     -----
     The matrix is built from ``s = softmax(z, axis)``, so the non-finite
-    rules are those of ``softmax``. A ``-inf`` logit has ``s_k = 0``, which
+    rules are those of ``softmax`` (see :ref:`api-rules`). A ``-inf`` logit has ``s_k = 0``, which
     makes row ``k`` and column ``k`` exactly zero: that logit no longer
     moves any output, and no output moves it. A single ``+inf`` logit gives
     a one-hot ``s`` and the all-zero Jacobian (the softmax is saturated); a
@@ -72,7 +61,9 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     :math:`s_i \sum_{j \ne i} s_j`, which equals :math:`s_i (1 - s_i)` but
     avoids the cancellation in :math:`1 - s_i` when :math:`s_i` is close to 1
     (at ``z = [0, -50]``, ``1 - s_0`` rounds to 0 while the true
-    :math:`J_{00}` is about 2e-22). So every entry keeps its relative accuracy,
+    :math:`J_{00}` is about 2e-22), with the sum in at least float32 (float16
+    products :math:`s_i s_j` of a long slice are below float16's normal
+    range). So every entry keeps its relative accuracy,
     the result is exactly symmetric, and each row sums to 0 up to the rounding
     of its own entries. It costs O(n²) memory per slice; for products with a
     vector use :func:`softmax_jvp`.
@@ -92,17 +83,31 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     (2, 3, 5, 5)
     """
     z = as_float_array(z, "z")
-    position = _single_axis(axis, z.ndim)
+    position = single_axis(axis, z.ndim, "softmax_jacobian")
     probs = np.moveaxis(softmax(z, axis=position), position, -1)
-    diagonal = np.arange(probs.shape[-1])
-    jacobian = probs[..., :, None] * probs[..., None, :]
-    jacobian[..., diagonal, diagonal] = 0
-    # s_i * sum_{j != i} s_j: s_i (1 - s_i) without the cancellation in 1 - s_i.
-    row_sums = np.sum(jacobian, axis=-1)
     # 0 - x rather than -x: an entry with s_k = 0 becomes +0.0, not -0.0.
-    np.subtract(0, jacobian, out=jacobian)
-    jacobian[..., diagonal, diagonal] = row_sums
+    jacobian = np.subtract(0, probs[..., :, None] * probs[..., None, :])
+    if probs.shape[-1]:
+        diagonal = np.arange(probs.shape[-1])
+        jacobian[..., diagonal, diagonal] = _diagonal(probs)
     return jacobian
+
+
+def _diagonal(probs: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``s_i * sum_{j != i} s_j`` per slice (last axis), the sums in at least float32.
+
+    This is ``s_i (1 - s_i)`` without the cancellation in ``1 - s_i``. The sum
+    of the others is ``total - s_i``, which cannot cancel: every entry but the
+    largest is at most half the total. For the largest it is summed directly.
+    """
+    wide = probs.astype(accumulator(probs.dtype))
+    total = np.sum(wide, axis=-1, keepdims=True)
+    others = total - wide
+    top = np.argmax(probs, axis=-1)[..., None]
+    without_top = wide.copy()
+    np.put_along_axis(without_top, top, 0, axis=-1)
+    np.put_along_axis(others, top, np.sum(without_top, axis=-1, keepdims=True), axis=-1)
+    return (wide * others).astype(probs.dtype)
 
 
 def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -142,8 +147,12 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
     one elementwise product, one sum and one update per slice, O(n)
     time and memory, where forming ``J`` costs O(n²). Because ``J`` is
     symmetric, ``vᵀ J = (J v)ᵀ``: the same function is the vector-Jacobian
-    product that backpropagation applies to an upstream gradient. Entries
-    with ``s_i = 0`` (a ``-inf`` logit) get exactly 0 for finite `v`.
+    product that backpropagation applies to an upstream gradient. The sum
+    :math:`\langle s, v\rangle` accumulates in at least float32. Entries
+    with ``s_i = 0`` (a ``-inf`` logit) get exactly 0 for finite `v`; a NaN
+    in `s` or `v` makes its slice NaN, and an infinite entry of `v` gives
+    NaN where the product is indeterminate (:math:`\infty - \infty`,
+    :math:`0 \cdot \infty`) and an infinity elsewhere.
 
     Examples
     --------
@@ -163,9 +172,11 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
             f"s and v must have the same shape, got s.shape={probs.shape} and "
             f"v.shape={tangent.shape}"
         )
-    position = _single_axis(axis, probs.ndim)
-    weighted = probs * tangent
-    inner = np.sum(weighted, axis=position, keepdims=True)
-    # s v - s <s, v> rather than s (v - <s, v>): the exact entries are at most max|v| / 2
-    # in size, but v - <s, v> alone can exceed the float range when |v| is near its end.
-    return weighted - probs * inner
+    position = single_axis(axis, probs.ndim, "softmax_jvp")
+    dtype = np.result_type(probs, tangent)
+    with np.errstate(all="ignore"):  # only non-finite v can make inf - inf (NaN, documented)
+        weighted = probs * tangent
+        inner = np.sum(weighted, axis=position, keepdims=True, dtype=accumulator(dtype))
+        # s v - s <s, v> rather than s (v - <s, v>): the exact entries are at most max|v| / 2
+        # in size, but v - <s, v> alone can exceed the float range when |v| is near its end.
+        return (weighted - probs * inner).astype(dtype, copy=False)

@@ -244,3 +244,47 @@ def test_jvp_equals_jacobian_times_vector_and_sums_to_zero(logits_and_tangent):
     product = softmax_jvp(softmax(logits), tangent)
     np.testing.assert_allclose(product, softmax_jacobian(logits) @ tangent, rtol=0, atol=1e-12)
     assert abs(product.sum()) <= 1e-12
+
+
+# Regressions: low-precision accumulation (issue 10)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_low_precision_jacobian_diagonal_is_accurate_at_n_5000(dtype):
+    # The diagonal s_i * sum_{j != i} s_j used to be summed from float16 products of about
+    # 4e-8, below float16's smallest normal number: 49% off at n = 5000.
+    logits = np.random.default_rng(5000).uniform(-2, 2, 5000).astype(dtype)
+    diagonal = np.diagonal(softmax_jacobian(logits))
+    assert diagonal.dtype == dtype
+    probs = scipy.special.softmax(logits.astype(np.float64))
+    info = np.finfo(dtype)
+    # The computed softmax itself is off by a few units of rounding (spread 4, n = 5000).
+    np.testing.assert_allclose(
+        diagonal.astype(np.float64),
+        probs * (1 - probs),
+        rtol=16 * float(info.eps),
+        atol=2 * float(info.smallest_subnormal),
+    )
+
+
+def test_float16_jvp_along_a_long_first_axis_sums_in_float32():
+    # A reduction over a non-last axis runs row by row in the array's own dtype: a float16
+    # sum of 70000 terms overflows.
+    dtype = np.float16
+    rng = np.random.default_rng(70_000)
+    probs = scipy.special.softmax(rng.uniform(-2, 2, (70_000, 2)), axis=0).astype(dtype)
+    tangent = np.full((70_000, 2), 2.0**10, dtype=dtype)
+    product = softmax_jvp(probs, tangent, axis=0)
+    assert product.dtype == dtype and np.isfinite(product).all()
+    wide_probs, wide_tangent = probs.astype(np.float64), tangent.astype(np.float64)
+    expected = wide_probs * (wide_tangent - np.sum(wide_probs * wide_tangent, axis=0))
+    scale = float(np.max(np.abs(wide_tangent * wide_probs)))
+    np.testing.assert_allclose(
+        product.astype(np.float64), expected, rtol=0, atol=4 * float(np.finfo(dtype).eps) * scale
+    )
+
+
+def test_jvp_with_an_infinite_tangent_is_nan_where_indeterminate_without_warning():
+    # v - <s, v> is inf - inf at the infinite entry; the others are -inf (or 0 where s = 0).
+    product = softmax_jvp([0.5, 0.5, 0.0], [np.inf, 0.0, 1.0])
+    assert np.isnan(product[0]) and product[1] == -np.inf and np.isnan(product[2])

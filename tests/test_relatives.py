@@ -243,3 +243,178 @@ def test_gumbel_functions_require_a_numpy_generator():
 def test_gumbel_softmax_checks_its_temperature():
     with pytest.raises(ValueError, match="temperature"):
         sn.gumbel_softmax([1.0, 2.0], 0.0, np.random.default_rng(0))
+
+
+# Regressions: every relative keeps the core's promises (issue 10)
+
+FLOAT_DTYPES = [np.float16, np.float32, np.float64, np.longdouble]
+
+
+def _close_in_dtype(actual, expected, dtype, ulps=4):
+    """`actual` (in `dtype`) within a few roundings of `expected`, or of its underflow."""
+    info = np.finfo(dtype)
+    np.testing.assert_allclose(
+        actual.astype(np.float64),
+        expected,
+        rtol=ulps * float(info.eps),
+        atol=ulps * float(info.smallest_subnormal),
+    )
+
+
+@pytest.mark.parametrize(
+    ("dtype", "n"), [(np.float16, 10_000), (np.float16, 70_000), (np.float32, 1_000_000)]
+)
+def test_low_precision_sparsemax_of_many_small_logits_matches_float64(dtype, n):
+    # float16 cumulative sums stop growing at 2048 and ranks overflow past 65504; a float32
+    # cumulative sum of 10**6 terms is off by far more than float32's rounding.
+    logits = np.random.default_rng(n).uniform(0, 1e-3, n).astype(dtype)
+    probs = sn.sparsemax(logits)
+    assert probs.dtype == dtype
+    exact = simplex_projection_by_bisection(logits.astype(np.float64))
+    np.testing.assert_allclose(
+        probs.astype(np.float64),
+        exact,
+        rtol=2 * float(np.finfo(dtype).eps),
+        atol=1e-12 + 2 * float(np.finfo(dtype).smallest_subnormal),
+    )
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("temperature", [1e-300, 1e-30, 1e-8, 1e5, 1e300])
+def test_temperature_is_never_rounded_to_the_logits_dtype(dtype, temperature):
+    # 1e-8 rounds to 0 in float16 and 1e-30 in float32 (then every probability is NaN);
+    # 1e5 overflows float16 and 1e300 float32.
+    logits = np.array([1.0, 2.5, 2.5, -3.0], dtype=dtype)
+    probs = sn.softmax_with_temperature(logits, temperature)
+    assert probs.dtype == dtype
+    expected = scipy.special.softmax(logits.astype(np.float64) / temperature)
+    _close_in_dtype(probs, expected, dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_temperature_limits_hold_in_every_dtype(dtype):
+    logits = np.array([[1.0, 2.5, 2.5, -3.0], [0.0, -np.inf, 1.0, 1.0]], dtype=dtype)
+    cold = sn.softmax_with_temperature(logits, 1e-300)
+    np.testing.assert_array_equal(cold, [[0, 0.5, 0.5, 0], [0, 0, 0.5, 0.5]])
+    hot = sn.softmax_with_temperature(logits, 1e300)
+    third = dtype(1) / dtype(3)
+    np.testing.assert_array_equal(hot, np.array([[0.25] * 4, [third, 0, third, third]], dtype))
+
+
+def test_a_temperature_beyond_the_float_range_is_a_value_error_naming_it():
+    with pytest.raises(ValueError, match=r"temperature .* float64"):
+        sn.softmax_with_temperature([1.0, 2.0], 10**400)
+    with pytest.raises(ValueError, match="temperature"):
+        sn.gumbel_softmax([1.0, 2.0], 10**400, np.random.default_rng(0))
+
+
+@pytest.mark.skipif(
+    np.finfo(np.longdouble).maxexp <= 1024, reason="long double is float64 on this platform"
+)
+def test_long_double_logits_take_a_temperature_float64_cannot_hold():
+    probs = sn.softmax_with_temperature(np.array([1.0, 2.0], dtype=np.longdouble), 10**400)
+    np.testing.assert_array_equal(probs, np.array([0.5, 0.5], dtype=np.longdouble))
+
+
+def _frequencies(samples: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(samples.reshape(-1), minlength=n) / samples.size
+
+
+def _assert_follows(frequencies: np.ndarray, probs: np.ndarray, draws: int) -> None:
+    """Every frequency within 5 standard errors of its probability (exactly 0 where p = 0)."""
+    standard_errors = np.sqrt(probs * (1 - probs) / draws)
+    assert np.all(np.abs(frequencies - probs) <= 5 * standard_errors), (frequencies, probs)
+
+
+@pytest.mark.parametrize(
+    "logits",
+    [[np.inf, 0.0, np.inf, np.inf], [-np.inf] * 4, [np.inf, -np.inf, 1e308, np.inf]],
+    ids=["tied +inf", "all -inf", "+inf beside -inf and the largest float"],
+)
+def test_gumbel_samplers_follow_softmax_at_its_limits(logits):
+    # softmax shares the mass of tied +inf logits and is uniform on a slice of only -inf;
+    # both samplers used to pick index 0 every time.
+    draws = 20_000
+    batch = np.broadcast_to(logits, (draws, 4))
+    probs = sn.softmax(np.array(logits))
+    _assert_follows(_frequencies(sn.gumbel_argmax(batch, np.random.default_rng(0)), 4), probs, draws)
+    hard = sn.gumbel_softmax(batch, 1.0, np.random.default_rng(1), hard=True)
+    _assert_follows(hard.mean(axis=0), probs, draws)
+    soft = sn.gumbel_softmax(batch, 0.01, np.random.default_rng(2))
+    _assert_follows(_frequencies(np.argmax(soft, axis=-1), 4), probs, draws)
+
+
+def test_gumbel_argmax_refuses_a_slice_with_nan():
+    # softmax of that slice is NaN: there is no distribution to draw from.
+    with pytest.raises(ValueError, match=r"logits hold NaN in 1 slice.*\(1,\)"):
+        sn.gumbel_argmax([[0.0, 1.0], [np.nan, 1.0]], np.random.default_rng(0))
+
+
+def test_gumbel_softmax_of_a_nan_slice_is_nan_and_no_other():
+    for hard in [False, True]:
+        sample = sn.gumbel_softmax(
+            [[0.0, 1.0], [np.nan, 1.0]], 1.0, np.random.default_rng(0), hard=hard
+        )
+        assert np.isnan(sample[1]).all() and np.isfinite(sample[0]).all()
+
+
+def test_hard_gumbel_softmax_is_the_one_hot_of_gumbel_argmax_with_the_same_noise():
+    logits = np.random.default_rng(10).normal(scale=3, size=(200, 5))
+    hard = sn.gumbel_softmax(logits, 5.0, np.random.default_rng(11), hard=True)
+    winners = sn.gumbel_argmax(logits, np.random.default_rng(11))
+    np.testing.assert_array_equal(hard, np.eye(5)[winners])
+
+
+def test_gumbel_with_an_empty_class_axis():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="logits have no classes"):
+        sn.gumbel_argmax(np.zeros((2, 0)), rng)
+    assert sn.gumbel_argmax(np.zeros((0, 3)), rng).shape == (0,)
+    for hard in [False, True]:
+        assert sn.gumbel_softmax(np.zeros((2, 0)), 1.0, rng, hard=hard).shape == (2, 0)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_gumbel_softmax_keeps_the_logits_dtype(dtype):
+    logits = np.array([1.0, 2.0, 3.0], dtype=dtype)
+    for hard in [False, True]:
+        assert sn.gumbel_softmax(logits, 0.5, np.random.default_rng(0), hard=hard).dtype == dtype
+
+
+@pytest.mark.parametrize(
+    ("function", "name"),
+    [
+        (lambda x, axis: sn.sparsemax(x, axis=axis), "sparsemax"),
+        (lambda x, axis: sn.sparsemax_jacobian(x, axis=axis), "sparsemax_jacobian"),
+        (lambda x, axis: sn.gumbel_argmax(x, np.random.default_rng(0), axis=axis), "gumbel_argmax"),
+        (
+            lambda x, axis: sn.gumbel_softmax(x, 1.0, np.random.default_rng(0), axis=axis),
+            "gumbel_softmax",
+        ),
+        (lambda x, axis: sn.softmax_jacobian(x, axis=axis), "softmax_jacobian"),
+        (lambda x, axis: sn.softmax_jvp(x, x, axis=axis), "softmax_jvp"),
+    ],
+)
+@pytest.mark.parametrize("axis", [(0,), None, 1.0])
+def test_an_axis_error_names_the_function_that_was_called(function, name, axis):
+    with pytest.raises(TypeError, match=rf"axis must be a single int for {name} "):
+        function(np.zeros((2, 3)), axis)
+
+
+def test_sparsemax_jacobian_of_a_nan_slice_is_nan_not_zero():
+    jacobian = sn.sparsemax_jacobian([[np.nan, 0.0], [1.0, 0.5]])
+    assert np.isnan(jacobian[0]).all()
+    np.testing.assert_array_equal(jacobian[1], [[0.5, -0.5], [-0.5, 0.5]])
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_sparsemax_jacobian_entries_are_correctly_rounded_in_every_dtype(dtype):
+    # |S| = 3: the entries are -1/3 and 2/3 rounded once to the dtype, and +0 off the support.
+    jacobian = sn.sparsemax_jacobian(np.array([0.0, 0.0, 0.0, -5.0], dtype=dtype))
+    assert jacobian.dtype == dtype
+    third, two_thirds = dtype(-1) / dtype(3), dtype(2) / dtype(3)
+    expected = np.full((4, 4), third, dtype=dtype)
+    expected[:, 3] = expected[3, :] = 0
+    expected[[0, 1, 2], [0, 1, 2]] = two_thirds
+    np.testing.assert_array_equal(jacobian, expected)
+    assert not np.signbit(jacobian[3]).any()
