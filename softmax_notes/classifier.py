@@ -1,17 +1,45 @@
 """A linear softmax classifier trained by plain gradient descent: the model of chapter 6.
 
 ``logits = X W + b``, loss = mean cross-entropy. Small on purpose: every line
-is one equation of the chapter.
+is one equation of the chapter. The arrays must be finite (features and
+weights are data, not logits: an infinite feature has no meaning here) and
+are never masked arrays; a bad argument raises an error that names it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
+from ._validate import _is_int, accumulator, as_float_array
 from .losses import cross_entropy, cross_entropy_grad
 
 __all__ = ["fit", "forward", "loss_and_grads", "make_blobs", "predict"]
+
+
+def _finite(array: ArrayLike, name: str) -> NDArray[np.floating]:
+    array = as_float_array(array, name)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must be finite (features and weights are data, not logits)")
+    return array
+
+
+def _count(value: object, name: str, minimum: int) -> int:
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _positive(value: object, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be positive and finite, got {value!r}")
+    return float(value)
 
 
 def make_blobs(
@@ -26,6 +54,11 @@ def make_blobs(
     >>> X.shape, y.tolist()
     ((6, 2), [0, 0, 1, 1, 2, 2])
     """
+    n_per_class = _count(n_per_class, "n_per_class", 0)
+    n_classes = _count(n_classes, "n_classes", 1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    radius = _positive(radius, "radius")
     angles = 2 * np.pi * np.arange(n_classes) / n_classes
     centres = radius * np.column_stack([np.cos(angles), np.sin(angles)])
     labels = np.repeat(np.arange(n_classes), n_per_class)
@@ -33,44 +66,63 @@ def make_blobs(
     return points, labels
 
 
-def forward(W: NDArray, b: NDArray, X: NDArray) -> NDArray[np.float64]:
-    """Logits ``X W + b``: X is ``(N, d)``, W ``(d, K)``, b ``(K,)``, result ``(N, K)``."""
-    return X @ W + b
+def forward(W: ArrayLike, b: ArrayLike, X: ArrayLike) -> NDArray[np.floating]:
+    """Logits ``X W + b``: X is ``(N, d)``, W ``(d, K)``, b ``(K,)``, result ``(N, K)``.
+
+    In the promoted dtype of the three; the products are summed in at least
+    float32 (a float16 sum over many features would overflow).
+
+    >>> forward(np.eye(2), np.array([0.5, 0.0]), np.array([[1.0, 2.0]]))
+    array([[1.5, 2. ]])
+    """
+    W, b, X = _finite(W, "W"), _finite(b, "b"), _finite(X, "X")
+    dtype = np.result_type(X, W, b)
+    return (np.matmul(X, W, dtype=accumulator(dtype)) + b).astype(dtype, copy=False)
 
 
 def loss_and_grads(
-    W: NDArray, b: NDArray, X: NDArray, y: NDArray
-) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    W: ArrayLike, b: ArrayLike, X: ArrayLike, y: ArrayLike
+) -> tuple[float, NDArray[np.floating], NDArray[np.floating]]:
     r"""Mean cross-entropy of the classifier and its gradients ``(loss, dW, db)``.
 
     .. math:: \frac{\partial L}{\partial W} = \frac{1}{N} X^{\mathsf T} (S - Y),
               \qquad \frac{\partial L}{\partial b} = \frac{1}{N} \sum_n (S - Y)_n
 
-    with ``S`` the softmax of the logits and ``Y`` the one-hot labels.
+    with ``S`` the softmax of the logits and ``Y`` the one-hot labels. The
+    loss of zero examples is NaN (a mean over nothing), with zero gradients.
 
     >>> X, y = np.array([[1.0, 2.0]]), np.array([0])
     >>> loss, dW, db = loss_and_grads(np.zeros((2, 2)), np.zeros(2), X, y)
     >>> round(loss, 4), dW.tolist(), db.tolist()
     (0.6931, [[-0.5, 0.5], [-1.0, 1.0]], [-0.5, 0.5])
     """
+    X = _finite(X, "X")
     logits = forward(W, b, X)
     dlogits = cross_entropy_grad(logits, y)  # (S - Y) / N
     return float(cross_entropy(logits, y)), X.T @ dlogits, dlogits.sum(axis=0)
 
 
 def fit(
-    X: NDArray, y: NDArray, n_classes: int, learning_rate: float, steps: int
+    X: ArrayLike, y: ArrayLike, n_classes: int, learning_rate: float, steps: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], list[float]]:
     """Plain gradient descent from zero weights; returns ``(W, b, losses)``.
 
     ``losses[t]`` is the loss before step ``t``, plus the final loss at the end
     (``steps + 1`` values). Zero is a fine start: the loss is convex in ``(W, b)``.
+    The weights are float64 whatever the dtype of `X`, so that a small
+    learning rate is not rounded away.
 
     >>> X, y = make_blobs(20, 3, np.random.default_rng(0))
     >>> W, b, losses = fit(X, y, 3, learning_rate=0.5, steps=50)
     >>> round(losses[0], 4), bool(losses[-1] < 0.2 * losses[0])
     (1.0986, True)
     """
+    X = _finite(X, "X")
+    n_classes = _count(n_classes, "n_classes", 1)
+    learning_rate = _positive(learning_rate, "learning_rate")
+    steps = _count(steps, "steps", 0)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (N, d), got {X.shape}")
     W, b = np.zeros((X.shape[1], n_classes)), np.zeros(n_classes)
     losses = []
     for _ in range(steps):
@@ -81,6 +133,16 @@ def fit(
     return W, b, losses
 
 
-def predict(W: NDArray, b: NDArray, X: NDArray) -> NDArray[np.intp]:
-    """The most probable class of each row of `X` (softmax preserves the argmax of the logits)."""
-    return np.argmax(forward(W, b, X), axis=-1)
+def predict(W: ArrayLike, b: ArrayLike, X: ArrayLike) -> NDArray[np.intp]:
+    """The most probable class of each row of `X` (softmax preserves the argmax of the logits).
+
+    Ties go to the first class, as in ``np.argmax``. Logits that overflow to
+    NaN name no class and raise ``ValueError``.
+
+    >>> predict(np.eye(2), np.zeros(2), np.array([[1.0, 2.0], [3.0, -1.0]]))
+    array([1, 0])
+    """
+    logits = forward(W, b, X)
+    if np.isnan(logits).any():
+        raise ValueError("the logits X W + b overflow to NaN: no class is the most probable")
+    return np.argmax(logits, axis=-1)
