@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import _is_int, accumulator, as_float_array
+from ._validate import _is_int, accumulator, as_float_array, wide
 from .losses import cross_entropy, cross_entropy_grad
 
 __all__ = ["fit", "forward", "loss_and_grads", "make_blobs", "predict"]
@@ -75,9 +75,17 @@ def forward(W: ArrayLike, b: ArrayLike, X: ArrayLike) -> NDArray[np.floating]:
     >>> forward(np.eye(2), np.array([0.5, 0.0]), np.array([[1.0, 2.0]]))
     array([[1.5, 2. ]])
     """
+    logits, dtype = _logits(W, b, X)
+    return logits.astype(dtype, copy=False)
+
+
+def _logits(W: ArrayLike, b: ArrayLike, X: ArrayLike) -> tuple[NDArray[np.floating], np.dtype]:
+    """``X W + b`` in at least float32, and the dtype the result is reported in."""
     W, b, X = _finite(W, "W"), _finite(b, "b"), _finite(X, "X")
+    if X.ndim == 0:
+        raise ValueError("X must have shape (N, d) or (d,), got a 0-d array")
     dtype = np.result_type(X, W, b)
-    return (np.matmul(X, W, dtype=accumulator(dtype)) + b).astype(dtype, copy=False)
+    return np.matmul(X, W, dtype=accumulator(dtype)) + b, dtype
 
 
 def loss_and_grads(
@@ -88,8 +96,9 @@ def loss_and_grads(
     .. math:: \frac{\partial L}{\partial W} = \frac{1}{N} X^{\mathsf T} (S - Y),
               \qquad \frac{\partial L}{\partial b} = \frac{1}{N} \sum_n (S - Y)_n
 
-    with ``S`` the softmax of the logits and ``Y`` the one-hot labels. The
-    loss of zero examples is NaN (a mean over nothing), with zero gradients.
+    with ``S`` the softmax of the logits and ``Y`` the one-hot labels, summed
+    over the examples in at least float32 (pairwise, for ``db``). The loss of zero examples is NaN (a
+    mean over nothing), with zero gradients.
 
     >>> X, y = np.array([[1.0, 2.0]]), np.array([0])
     >>> loss, dW, db = loss_and_grads(np.zeros((2, 2)), np.zeros(2), X, y)
@@ -99,7 +108,11 @@ def loss_and_grads(
     X = _finite(X, "X")
     logits = forward(W, b, X)
     dlogits = cross_entropy_grad(logits, y)  # (S - Y) / N
-    return float(cross_entropy(logits, y)), X.T @ dlogits, dlogits.sum(axis=0)
+    acc = accumulator(dlogits.dtype)
+    dW = np.matmul(X.T, dlogits, dtype=acc).astype(dlogits.dtype, copy=False)
+    # Summed along a contiguous axis, where NumPy sums pairwise (error ~ log N, not N).
+    db = np.sum(np.ascontiguousarray(dlogits.T), axis=-1, dtype=acc).astype(dlogits.dtype)
+    return float(cross_entropy(logits, y)), dW, db
 
 
 def fit(
@@ -109,8 +122,8 @@ def fit(
 
     ``losses[t]`` is the loss before step ``t``, plus the final loss at the end
     (``steps + 1`` values). Zero is a fine start: the loss is convex in ``(W, b)``.
-    The weights are float64 whatever the dtype of `X`, so that a small
-    learning rate is not rounded away.
+    The weights are float64 (long double for long double `X`) whatever the
+    dtype of `X`, so that a small learning rate is not rounded away.
 
     >>> X, y = make_blobs(20, 3, np.random.default_rng(0))
     >>> W, b, losses = fit(X, y, 3, learning_rate=0.5, steps=50)
@@ -123,7 +136,8 @@ def fit(
     steps = _count(steps, "steps", 0)
     if X.ndim != 2:
         raise ValueError(f"X must have shape (N, d), got {X.shape}")
-    W, b = np.zeros((X.shape[1], n_classes)), np.zeros(n_classes)
+    dtype = wide(X.dtype)
+    W, b = np.zeros((X.shape[1], n_classes), dtype), np.zeros(n_classes, dtype)
     losses = []
     for _ in range(steps):
         loss, dW, db = loss_and_grads(W, b, X, y)
@@ -136,13 +150,15 @@ def fit(
 def predict(W: ArrayLike, b: ArrayLike, X: ArrayLike) -> NDArray[np.intp]:
     """The most probable class of each row of `X` (softmax preserves the argmax of the logits).
 
-    Ties go to the first class, as in ``np.argmax``. Logits that overflow to
-    NaN name no class and raise ``ValueError``.
+    The logits are compared in at least float32, before they are rounded to
+    float16 (which could tie them). Ties go to the first class, as in
+    ``np.argmax``. Logits that overflow to NaN name no class and raise
+    ``ValueError``.
 
     >>> predict(np.eye(2), np.zeros(2), np.array([[1.0, 2.0], [3.0, -1.0]]))
     array([1, 0])
     """
-    logits = forward(W, b, X)
+    logits, _ = _logits(W, b, X)
     if np.isnan(logits).any():
         raise ValueError("the logits X W + b overflow to NaN: no class is the most probable")
     return np.argmax(logits, axis=-1)

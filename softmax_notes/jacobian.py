@@ -148,7 +148,9 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
     time and memory, where forming ``J`` costs O(n²). Because ``J`` is
     symmetric, ``vᵀ J = (J v)ᵀ``: the same function is the vector-Jacobian
     product that backpropagation applies to an upstream gradient. The sum
-    :math:`\langle s, v\rangle` accumulates in at least float32. Entries
+    :math:`\langle s, v\rangle` accumulates in at least float32, of `v`
+    scaled by a power of two, so that tangents near the end of the float
+    range cannot overflow it. Entries
     with ``s_i = 0`` (a ``-inf`` logit) get exactly 0 for finite `v`; a NaN
     in `s` or `v` makes its slice NaN, and an infinite entry of `v` gives
     NaN where the product is indeterminate (:math:`\infty - \infty`,
@@ -174,9 +176,15 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
         )
     position = single_axis(axis, probs.ndim, "softmax_jvp")
     dtype = np.result_type(probs, tangent)
+    work = accumulator(dtype)
     with np.errstate(all="ignore"):  # only non-finite v can make inf - inf (NaN, documented)
-        weighted = probs * tangent
-        inner = np.sum(weighted, axis=position, keepdims=True, dtype=accumulator(dtype))
-        # s v - s <s, v> rather than s (v - <s, v>): the exact entries are at most max|v| / 2
-        # in size, but v - <s, v> alone can exceed the float range when |v| is near its end.
-        return (weighted - probs * inner).astype(dtype, copy=False)
+        # Each slice of v is divided by a power of two near its largest entry (exactly):
+        # <s, v> of tangents near the end of the float range would otherwise overflow,
+        # though every entry of J v is at most max|v| / 2.
+        peak = np.max(np.abs(tangent), axis=position, keepdims=True, initial=0)
+        _, exponent = np.frexp(np.where(np.isfinite(peak) & (peak > 0), peak, 1))
+        scale = np.ldexp(np.ones((), work), exponent - 1)
+        weighted = probs * (tangent / scale)
+        inner = np.sum(weighted, axis=position, keepdims=True, dtype=work)
+        # s v - s <s, v> rather than s (v - <s, v>): v - <s, v> alone can exceed the range.
+        return ((weighted - probs * inner) * scale).astype(dtype, copy=False)

@@ -44,13 +44,14 @@ def _check_temperature(temperature: float, dtype: np.dtype) -> np.floating:
     except OverflowError:  # a Python int beyond the float range
         value = dtype.type(np.inf)
     if not (np.isfinite(value) and value > 0):
-        shown = repr(temperature)
+        shown, held = repr(temperature), ""
         if len(shown) > 30:
             shown = f"an int of {len(shown)} digits"
+        if temperature > 0 and (isinstance(temperature, (int, np.integer)) or np.isfinite(temperature)):
+            held = f", which is {value!r} in {dtype.name}, the precision the logits are divided in"
         raise ValueError(
-            f"temperature must be a positive, finite {dtype.name} number (the precision the "
-            f"logits are divided in), got {shown}, which is {value!r} in {dtype.name}; the "
-            "limits tau -> 0+ (argmax) and tau -> inf (uniform) are not temperatures"
+            f"temperature must be positive and finite, got {shown}{held}; "
+            "the limits tau -> 0+ (argmax) and tau -> inf (uniform) are not temperatures"
         )
     return value
 

@@ -135,9 +135,7 @@ class HierarchicalSoftmax:
         self._nodes = np.zeros((self.num_classes, self.depth), dtype=np.intp)
         self._signs = np.zeros((self.num_classes, self.depth), dtype=np.int8)
         for leaf, path in paths.items():
-            for step, (node, sign) in enumerate(path):
-                self._nodes[leaf, step] = node
-                self._signs[leaf, step] = sign
+            self._nodes[leaf, : len(path)], self._signs[leaf, : len(path)] = zip(*path, strict=True)
 
     @classmethod
     def balanced(cls, num_classes: int) -> HierarchicalSoftmax:
@@ -367,9 +365,10 @@ class OnlineSoftmax:
     __hash__ = None  # type: ignore[assignment]  # equal by value, built on mutable arrays
 
     @classmethod
-    def empty(cls, batch_shape: tuple[int, ...] = ()) -> OnlineSoftmax:
+    def empty(cls, batch_shape: tuple[int, ...] = (), dtype: type = np.float64) -> OnlineSoftmax:
         """The state of an empty stream (the identity of the merge): ``m = -inf``, ``d = 0``."""
-        return cls(np.full(batch_shape, -np.inf), np.zeros(batch_shape), 0)
+        dtype = np.dtype(dtype)
+        return cls(np.full(batch_shape, -np.inf, dtype), np.zeros(batch_shape, accumulator(dtype)))
 
     @classmethod
     def from_chunk(cls, chunk: ArrayLike) -> OnlineSoftmax:
@@ -378,7 +377,7 @@ class OnlineSoftmax:
         if chunk.ndim == 0:
             raise ValueError("a chunk must have at least one axis (the streamed, last axis)")
         if chunk.shape[-1] == 0:
-            return cls.empty(chunk.shape[:-1])
+            return cls.empty(chunk.shape[:-1], chunk.dtype)
         peak = np.max(chunk, axis=-1)
         total = np.sum(np.exp(_shift(chunk, peak[..., None])), axis=-1, dtype=accumulator(chunk.dtype))
         return cls(peak, total, chunk.shape[-1])
@@ -451,7 +450,7 @@ class OnlineSoftmax:
             probs = np.exp(_shift(chunk, peak)) / self.total[..., None]
         all_masked = np.isneginf(peak)
         if all_masked.any():
-            probs = np.where(all_masked, 1 / max(self.count, 1), probs)
+            probs = np.where(all_masked, np.divide(1, max(self.count, 1), dtype=dtype), probs)
         return probs.astype(dtype)
 
 
@@ -467,8 +466,12 @@ def _shift(chunk: NDArray[np.floating], peak: NDArray[np.floating]) -> NDArray[n
 
 
 def _rescale(peak: NDArray[np.floating], new_peak: NDArray[np.floating]) -> NDArray[np.floating]:
-    """``exp(peak - new_peak)``, and 1 where both are the same infinity."""
-    with np.errstate(invalid="ignore"):
+    """``exp(peak - new_peak)``, and 1 where both are the same infinity.
+
+    A difference beyond the float range rounds to ``-inf``, whose ``exp`` is the
+    correctly rounded 0: that overflow is silent.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
         return np.where(peak == new_peak, 1, np.exp(peak - new_peak))
 
 

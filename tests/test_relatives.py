@@ -7,15 +7,11 @@ import pytest
 import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
+from strategies import FLOAT_DTYPES, arrays, arrays_and_axes, dtypes, shapes
 
 import softmax_notes as sn
 
-finite_logits = arrays(
-    np.float64,
-    st.integers(1, 12),
-    elements=st.floats(-50, 50, allow_nan=False, allow_infinity=False),
-)
+finite_logits = arrays(np.float64, shapes(max_dims=1, min_side=1, max_side=12), "finite", 50, False)
 
 
 def simplex_projection_by_bisection(z: np.ndarray) -> np.ndarray:
@@ -247,9 +243,6 @@ def test_gumbel_softmax_checks_its_temperature():
 
 # Regressions: every relative keeps the core's promises (issue 10)
 
-FLOAT_DTYPES = [np.float16, np.float32, np.float64, np.longdouble]
-
-
 def _close_in_dtype(actual, expected, dtype, ulps=4):
     """`actual` (in `dtype`) within a few roundings of `expected`, or of its underflow."""
     info = np.finfo(dtype)
@@ -418,3 +411,65 @@ def test_sparsemax_jacobian_entries_are_correctly_rounded_in_every_dtype(dtype):
     expected[[0, 1, 2], [0, 1, 2]] = two_thirds
     np.testing.assert_array_equal(jacobian, expected)
     assert not np.signbit(jacobian[3]).any()
+
+
+# Properties over every dtype, layout and kind of entry (tests/strategies.py)
+
+
+def _nan_slices(x: np.ndarray, axis: int) -> np.ndarray:
+    return np.broadcast_to(np.isnan(x).any(axis=axis, keepdims=True), x.shape)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays_and_axes(single_axis=True))
+def test_sparsemax_is_a_distribution_in_every_dtype_layout_and_kind(case):
+    x, axis = case
+    before = x.copy()
+    probs = sn.sparsemax(x, axis=axis)
+    np.testing.assert_array_equal(x, before)
+    assert probs.shape == x.shape and probs.dtype == (x.dtype if x.dtype.kind == "f" else np.float64)
+    nan_slices = _nan_slices(x, axis)
+    np.testing.assert_array_equal(np.isnan(probs), nan_slices)
+    if x.size == 0 or nan_slices.all():
+        return
+    clean = np.where(nan_slices, 0, probs)
+    assert (clean >= 0).all() and (clean <= 1).all()
+    sums = np.sum(clean.astype(np.float64), axis=axis)[~nan_slices.any(axis=axis)]
+    np.testing.assert_allclose(sums, 1, atol=x.shape[axis] * float(np.finfo(probs.dtype).eps))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(dtypes(), shapes(min_side=1), "extreme"),
+    st.floats(-300, 300).map(lambda exponent: 10.0**exponent),
+)
+def test_temperature_softmax_is_softmax_of_the_shifted_logits_over_the_temperature(x, temperature):
+    # The shift by the maximum (exact in the wider dtype) and the division both happen in
+    # at least float64; only the final softmax input is rounded to the dtype.
+    probs = sn.softmax_with_temperature(x, temperature, axis=-1)
+    assert probs.dtype == x.dtype
+    wide = x.astype(np.promote_types(x.dtype, np.float64))
+    with np.errstate(over="ignore"):
+        scaled = ((wide - wide.max(axis=-1, keepdims=True)) / temperature).astype(x.dtype)
+    expected = sn.softmax(scaled.astype(wide.dtype), axis=-1)
+    info = np.finfo(x.dtype)
+    np.testing.assert_allclose(
+        probs.astype(wide.dtype),
+        expected,
+        rtol=8 * float(info.eps),
+        atol=8 * float(info.smallest_subnormal),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(dtypes(FLOAT_DTYPES), shapes(min_dims=2, max_dims=2, min_side=1), "any"))
+def test_gumbel_softmax_keeps_dtype_and_lies_on_the_simplex_in_every_kind(x):
+    for hard in (False, True):
+        sample = sn.gumbel_softmax(x, 0.5, np.random.default_rng(0), hard=hard)
+        assert sample.dtype == x.dtype and sample.shape == x.shape
+        nan_slices = _nan_slices(x, -1)
+        np.testing.assert_array_equal(np.isnan(sample), nan_slices)
+        sums = np.sum(np.where(nan_slices, 0, sample).astype(np.float64), axis=-1)
+        np.testing.assert_allclose(
+            sums[~nan_slices[:, 0]], 1, atol=x.shape[-1] * float(np.finfo(x.dtype).eps)
+        )

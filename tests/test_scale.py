@@ -10,6 +10,7 @@ import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from strategies import FLOAT_DTYPES, dtypes, elements
 
 import softmax_notes as sn
 
@@ -159,7 +160,7 @@ chunked_rows = st.integers(1, 60).flatmap(
         arrays(
             np.float64,
             (2, length),
-            elements=st.floats(-700, 700, allow_nan=False, allow_infinity=False) | st.just(-np.inf),
+            elements=elements(np.float64, "finite", 700) | st.just(-np.inf),
         ),
         st.lists(st.integers(0, length), max_size=6),
     )
@@ -301,9 +302,6 @@ def test_softmax_non_finite_rules_hold_in_every_block():
 
 # Regressions: the scale tools keep the core's promises (issue 10)
 
-FLOAT_DTYPES = [np.float16, np.float32, np.float64, np.longdouble]
-
-
 def test_float16_online_normaliser_of_more_than_65504_entries_matches_logsumexp():
     # The running sum of 70000 terms near 1 overflows float16 (largest finite value 65504).
     logits = np.random.default_rng(16).uniform(-1, 0, 70_000).astype(np.float16)
@@ -406,3 +404,44 @@ def test_masked_scores_and_targets_are_rejected():
         model.probs(np.ma.array([0.0, 1.0], mask=[0, 1]))
     with pytest.raises(TypeError, match="target is a masked array"):
         model.log_prob(np.zeros((2, 2)), np.ma.array([0, 1], mask=[0, 1]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    dtypes(FLOAT_DTYPES).flatmap(
+        lambda dtype: st.tuples(
+            arrays(dtype, st.tuples(st.integers(1, 3), st.integers(1, 40)), elements=elements(dtype)),
+            st.lists(st.integers(0, 40), max_size=5),
+        )
+    )
+)
+def test_online_normaliser_is_logsumexp_in_every_dtype_and_kind(data):
+    # Any chunking of any logits (extremes, infinities, NaN) in any dtype: the streamed
+    # normalizer and probabilities are the two-pass ones, in the logits' dtype.
+    logits, cuts = data
+    chunks = np.split(logits, sorted(min(cut, logits.shape[-1]) for cut in cuts), axis=-1)
+    state = sn.OnlineSoftmax.empty()
+    for chunk in chunks:
+        state = state.update(chunk)
+    result = np.asarray(state.logsumexp())
+    expected = sn.logsumexp(logits)
+    assert result.dtype == logits.dtype
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
+    info = np.finfo(logits.dtype)
+    both = np.isfinite(expected) & np.isfinite(result)
+    np.testing.assert_array_equal(result[~both], expected[~both])  # infinities and NaN
+    # m + log d is accurate relative to the maximum, not to a result near 0.
+    wide = np.promote_types(result.dtype, np.float64)
+    scale = np.maximum(np.abs(np.max(logits, axis=-1)[both]), 1)
+    error = np.abs(result[both].astype(wide) - expected[both].astype(wide))
+    assert (error <= 8 * float(info.eps) * scale * np.log2(logits.shape[-1] + 1)).all()
+    probs = np.concatenate([state.probabilities(chunk) for chunk in chunks], axis=-1)
+    assert probs.dtype == logits.dtype
+    reference = sn.softmax(logits)
+    np.testing.assert_array_equal(np.isnan(probs), np.isnan(reference))
+    np.testing.assert_allclose(
+        probs,
+        reference,
+        rtol=float(info.eps) * (logits.shape[-1] + 4),
+        atol=4 * float(info.smallest_subnormal),
+    )
