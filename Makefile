@@ -37,6 +37,7 @@ test: lint pytest site-check browser
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff check --line-length 79 --select E501 --config "lint.ignore = []" book
+	$(BIN)/actionlint .github/workflows/*.yml
 
 # One pytest run: tests/ (unit, property, reference, notebook hygiene), the package's
 # doctests, and nbval re-executing every notebook (strict: every output compared).
@@ -58,9 +59,11 @@ execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 $(NB)
 
-## lab: open the chapters in JupyterLab
+## lab: open the chapters in JupyterLab (LAB_ARGS="--port 8890" to pass options)
+# Jupyter refuses to start as root without --allow-root, and a container runs as
+# root; for any other user the flag changes nothing.
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab --allow-root $(LAB_ARGS) book/
 
 ## serve: preview the built site on http://127.0.0.1:$(PORT)
 serve: book

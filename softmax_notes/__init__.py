@@ -9,7 +9,7 @@ from .accuracy import softmax_error_bound, softmax_relative_error
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
 from .jacobian import softmax_jacobian, softmax_jvp
-from .losses import cross_entropy, cross_entropy_grad
+from .losses import cross_entropy, cross_entropy_and_grad, cross_entropy_grad
 from .relatives import (
     gumbel_argmax,
     gumbel_softmax,
@@ -25,6 +25,7 @@ __all__ = [
     "HierarchicalSoftmax",
     "OnlineSoftmax",
     "cross_entropy",
+    "cross_entropy_and_grad",
     "cross_entropy_grad",
     "gumbel_argmax",
     "gumbel_softmax",
