@@ -93,8 +93,10 @@ def softmax_with_temperature(
     temperature cannot overflow ``x / tau`` to ``+inf``: the shifted logits
     are at most 0 and fall towards ``-inf``, which is exactly the limit
     :math:`\tau \to 0^+` (all mass on the maximum, shared equally by ties).
-    The division runs in at least float64 and is then rounded to the dtype of
-    `x`, so the temperature itself is never rounded to float16 or float32:
+    The shift and the division run in at least float64, and only their
+    result is rounded to the dtype of `x`, so the temperature itself is
+    never rounded to float16 or float32, and a spread beyond the float range
+    (``[max, -max]``) divided by a large temperature is not lost:
     ``tau = 1e-300`` gives the one-hot argmax and ``tau = 1e300`` the uniform
     distribution in every dtype. Edge behaviour otherwise as
     :func:`~softmax_notes.softmax` (see :ref:`api-rules`): ``-inf`` logits get
@@ -120,8 +122,16 @@ def softmax_with_temperature(
     if x.size == 0:
         return np.empty_like(x)
     with np.errstate(all="ignore"):
-        shifted, _ = _shift_by_max(x, axes)
-        scaled = np.divide(shifted, tau, dtype=tau.dtype).astype(x.dtype, copy=False)
+        work = x.astype(tau.dtype, copy=False)
+        shifted, peak = _shift_by_max(work, axes)
+        # A spread beyond the float range makes x - max overflow to -inf: right for tau <= 1
+        # (the exact quotient is below the range too), not for a large tau. Halved, the
+        # difference fits, and the division brings it back into range.
+        overflowed = np.isneginf(shifted) & np.isfinite(work) & np.isfinite(peak)
+        scaled = np.divide(shifted, tau, out=shifted)
+        if overflowed.any():
+            scaled = np.where(overflowed, (work / 2 - peak / 2) / tau * 2, scaled)
+        scaled = scaled.astype(x.dtype, copy=False)  # below the range: -inf, silently
     return softmax(scaled, axis=axes)
 
 

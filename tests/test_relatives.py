@@ -244,12 +244,12 @@ def test_gumbel_softmax_checks_its_temperature():
 # Regressions: every relative keeps the core's promises (issue 10)
 
 def _close_in_dtype(actual, expected, dtype, ulps=4):
-    """`actual` (in `dtype`) within a few roundings of `expected`, or of its underflow."""
+    """`actual` (in `dtype`) within a few roundings of `expected` (float64), or of its underflow."""
     info = np.finfo(dtype)
     np.testing.assert_allclose(
         actual.astype(np.float64),
         expected,
-        rtol=ulps * float(info.eps),
+        rtol=ulps * max(float(info.eps), float(np.finfo(np.float64).eps)),
         atol=ulps * float(info.smallest_subnormal),
     )
 
@@ -292,6 +292,15 @@ def test_temperature_limits_hold_in_every_dtype(dtype):
     hot = sn.softmax_with_temperature(logits, 1e300)
     third = dtype(1) / dtype(3)
     np.testing.assert_array_equal(hot, np.array([[0.25] * 4, [third, 0, third, third]], dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_a_spread_beyond_the_float_range_survives_a_large_temperature(dtype):
+    # x - max = -2 max overflows the dtype (and float64 for float64 logits), but
+    # (x - max) / tau = -4 for tau = max / 2.
+    big = np.finfo(dtype).max
+    probs = sn.softmax_with_temperature(np.array([big, -big], dtype=dtype), big / 2)
+    _close_in_dtype(probs, scipy.special.softmax([0.0, -4.0]), dtype)
 
 
 def test_a_temperature_beyond_the_float_range_is_a_value_error_naming_it():
