@@ -58,6 +58,7 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
     bound rather than infinity; a spread beyond float64's range gives
     ``inf``, never less than the bound. Non-finite logits are rejected: a
     ``-inf`` logit's probability is exactly 0 and a NaN has no error to bound.
+    Otherwise edge behaviour follows :ref:`api-rules`.
 
     Examples
     --------
@@ -142,6 +143,9 @@ def softmax_relative_error(
     Slow by design (one mpmath ``exp`` per entry): a reference for audits of a
     few thousand entries, not a way to compute softmax. Needs mpmath, which is
     installed with sympy. Every entry is read exactly, long double included.
+    An audit tool must never under-report, so where the rules of
+    :ref:`api-rules` would give NaN for a bad output, this function reports
+    ``inf``.
 
     Examples
     --------

@@ -55,7 +55,10 @@ def numerical_gradient(
     Notes
     -----
     It costs ``2 * x.size`` calls of `f`: a check, not a way to train. A NaN
-    or infinity that `f` itself returns is passed on, not hidden.
+    or infinity that `f` itself returns is passed on, not hidden. Otherwise
+    edge behaviour follows :ref:`api-rules`: the point must be finite, and
+    the step is never rounded to the dtype of `x` (float16 and float32 points
+    are evaluated in float64).
 
     Examples
     --------

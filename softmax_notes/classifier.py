@@ -1,9 +1,10 @@
 """A linear softmax classifier trained by plain gradient descent: the model of chapter 6.
 
 ``logits = X W + b``, loss = mean cross-entropy. Small on purpose: every line
-is one equation of the chapter. The arrays must be finite (features and
-weights are data, not logits: an infinite feature has no meaning here) and
-are never masked arrays; a bad argument raises an error that names it.
+is one equation of the chapter. Edge behaviour follows the package's rules
+(:ref:`api-rules`), except that the arrays must be finite: features and
+weights are data, not logits, and an infinite feature has no limit to follow
+(a ``ValueError`` names the argument).
 """
 
 from __future__ import annotations

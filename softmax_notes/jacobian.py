@@ -147,7 +147,10 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
     one elementwise product, one sum and one update per slice, O(n)
     time and memory, where forming ``J`` costs O(n²). Because ``J`` is
     symmetric, ``vᵀ J = (J v)ᵀ``: the same function is the vector-Jacobian
-    product that backpropagation applies to an upstream gradient. The sum
+    product that backpropagation applies to an upstream gradient. Edge
+    behaviour follows :ref:`api-rules`; in particular the result has the
+    promoted dtype of `s` and `v`, and an empty axis gives an empty result.
+    The sum
     :math:`\langle s, v\rangle` accumulates in at least float32, of `v`
     scaled by a power of two, so that tangents near the end of the float
     range cannot overflow it. Entries

@@ -194,6 +194,8 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     array([1., 0., 0.])
     >>> sparsemax([0.1, 0.2, 0.3])
     array([0.23333333, 0.33333333, 0.43333333])
+    >>> sparsemax(np.float16([np.inf, 0.0, np.inf]))
+    array([0.5, 0. , 0.5], dtype=float16)
     """
     x = as_float_array(x)
     position = single_axis(axis, x.ndim, "sparsemax")
@@ -241,7 +243,7 @@ def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     ndarray
         Shape ``batch + (n, n)`` with the logit axis moved to the end, as in
         :func:`~softmax_notes.softmax_jacobian`: ``result[b][i, j]`` is
-        ``dp_i/dx_j`` of slice ``b``.
+        ``dp_i/dx_j`` of slice ``b``; in the dtype of `x`.
 
     Raises
     ------
@@ -258,7 +260,13 @@ def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     is constant 0. The matrix is symmetric, piecewise constant and a
     projection. Where a logit sits exactly on the threshold sparsemax has no
     derivative; this function returns the one-sided value with that logit
-    outside the support. A Jacobian-vector product needs no matrix:
+    outside the support. The entries are exactly ``+0``, and ``-1/|S|`` and
+    ``1 - 1/|S|`` each rounded once to the dtype of `x` (``|S|`` is counted
+    exactly). Edge behaviour follows :ref:`api-rules`: non-finite logits give
+    the Jacobian of :func:`sparsemax`'s limit (tied ``+inf`` logits form the
+    support, a slice of only ``-inf`` has all of it), a NaN makes its slice's
+    matrix NaN, and an empty axis gives ``batch + (0, 0)``. A
+    Jacobian-vector product needs no matrix:
 
     .. math:: J v = u \odot \Bigl(v - \frac{\langle u, v\rangle}{|S|}\Bigr)
 
@@ -266,11 +274,16 @@ def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
 
     Examples
     --------
+    >>> import numpy as np
     >>> from softmax_notes import sparsemax_jacobian
     >>> sparsemax_jacobian([1.0, 0.5, -1.0])
     array([[ 0.5, -0.5,  0. ],
            [-0.5,  0.5,  0. ],
            [ 0. ,  0. ,  0. ]])
+    >>> sparsemax_jacobian([np.inf, 0.0, np.inf])  # the support of the limit: the ties
+    array([[ 0.5,  0. , -0.5],
+           [ 0. ,  0. ,  0. ],
+           [-0.5,  0. ,  0.5]])
     """
     x = as_float_array(x)
     position = single_axis(axis, x.ndim, "sparsemax_jacobian")

@@ -77,6 +77,15 @@ class HierarchicalSoftmax:
     the softmax of the logits ``log p(c)`` (:meth:`flat_logits`): their
     softmax is ``p`` itself, since the normalizer is ``sum p = 1``.
 
+    Edge behaviour follows :ref:`api-rules`. Results keep the dtype of the
+    scores, with every path summed (or multiplied) in at least float32. A
+    score of ``+inf`` sends its node's mass left, ``-inf`` right (the limits
+    of :math:`\sigma`); a NaN score makes NaN exactly the classes below its
+    node. Scores must end in an axis of ``num_nodes`` entries (a 0-d array
+    or a wrong length is a ``ValueError`` naming `scores`); an empty batch
+    gives an empty result. The tree is walked without recursion, so a chain
+    of any depth is fine (it costs ``num_classes * depth`` memory).
+
     References
     ----------
     F. Morin and Y. Bengio, "Hierarchical probabilistic neural network
@@ -478,12 +487,21 @@ def _rescale(peak: NDArray[np.floating], new_peak: NDArray[np.floating]) -> NDAr
 def online_logsumexp(chunks: Iterable[ArrayLike]) -> NDArray[np.floating]:
     """``logsumexp`` of the concatenation of `chunks` along the last axis, in one pass.
 
+    The chunks share their batch shape (all axes but the last); the result
+    has that shape and the chunks' dtype. Edge behaviour follows
+    :ref:`api-rules` and :class:`OnlineSoftmax`: no chunks, or only empty
+    ones, give ``-inf`` (the log of an empty sum), as does a stream of only
+    ``-inf``; any ``+inf`` gives ``+inf``; a NaN makes its slice NaN. A 0-d
+    chunk is a ``ValueError``.
+
     Examples
     --------
     >>> import numpy as np
     >>> from softmax_notes import online_logsumexp
     >>> float(np.round(online_logsumexp([[0.0, 1.0], [2.0], [-np.inf, 3.0]]), 6))
     3.44019
+    >>> online_logsumexp([np.zeros(40_000, np.float16), np.zeros(40_000, np.float16)])
+    np.float16(11.29)
     """
     state = OnlineSoftmax.empty()
     for chunk in chunks:
