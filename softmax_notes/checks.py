@@ -99,7 +99,9 @@ def numerical_gradient(
 def _check_eps(eps: float | None, dtype: np.dtype) -> float:
     if eps is None:
         return float(np.finfo(dtype).eps) ** (1 / 3)
-    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.integer, np.floating)):
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(
+        eps, (int, float, np.integer, np.floating)
+    ):
         raise TypeError(f"eps must be a real number, got {eps!r}")
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive finite number, got {eps!r}")

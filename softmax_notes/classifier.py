@@ -98,8 +98,8 @@ def loss_and_grads(
               \qquad \frac{\partial L}{\partial b} = \frac{1}{N} \sum_n (S - Y)_n
 
     with ``S`` the softmax of the logits and ``Y`` the one-hot labels, summed
-    over the examples in at least float32 (pairwise, for ``db``). The loss of zero examples is NaN (a
-    mean over nothing), with zero gradients.
+    over the examples in at least float32 (pairwise, for ``db``). The loss of
+    zero examples is NaN (a mean over nothing), with zero gradients.
 
     >>> X, y = np.array([[1.0, 2.0]]), np.array([0])
     >>> loss, dW, db = loss_and_grads(np.zeros((2, 2)), np.zeros(2), X, y)

@@ -47,7 +47,8 @@ def _check_temperature(temperature: float, dtype: np.dtype) -> np.floating:
         shown, held = repr(temperature), ""
         if len(shown) > 30:
             shown = f"an int of {len(shown)} digits"
-        if temperature > 0 and (isinstance(temperature, (int, np.integer)) or np.isfinite(temperature)):
+        finite_as_given = isinstance(temperature, (int, np.integer)) or np.isfinite(temperature)
+        if temperature > 0 and finite_as_given:
             held = f", which is {value!r} in {dtype.name}, the precision the logits are divided in"
         raise ValueError(
             f"temperature must be positive and finite, got {shown}{held}; "
@@ -293,7 +294,8 @@ def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     off_diagonal = (-1 / size).astype(x.dtype)[..., None, None]
     on_diagonal = ((size - 1) / size).astype(x.dtype)[..., None]
     # np.where rather than a product: entries outside the support are +0, not -0.
-    jacobian = np.where(support[..., :, None] & support[..., None, :], off_diagonal, x.dtype.type(0))
+    both = support[..., :, None] & support[..., None, :]
+    jacobian = np.where(both, off_diagonal, x.dtype.type(0))
     diagonal = np.arange(support.shape[-1])
     jacobian[..., diagonal, diagonal] = np.where(support, on_diagonal, 0)
     # A NaN logit leaves no support, but its slice has no Jacobian either: NaN, not zeros.
@@ -483,10 +485,12 @@ def gumbel_softmax(
     tau = _check_temperature(temperature, wide(logits.dtype))
     scores = _perturbed(logits, _check_generator(rng), position)
     if not hard:
-        return softmax_with_temperature(scores, tau, axis=position).astype(logits.dtype)
+        sample = softmax_with_temperature(scores, tau, axis=position)
+        return sample.astype(logits.dtype, copy=False)
     one_hot = np.zeros_like(logits)
     if logits.size:
         winners = np.expand_dims(np.argmax(scores, axis=position), position)
         np.put_along_axis(one_hot, winners, 1, axis=position)
-        one_hot[np.broadcast_to(np.expand_dims(_nan_slices(scores, position), position), one_hot.shape)] = np.nan
+        nan_slices = np.expand_dims(_nan_slices(scores, position), position)
+        one_hot = np.where(nan_slices, np.nan, one_hot)
     return one_hot

@@ -37,8 +37,8 @@ class HierarchicalSoftmax:
     r"""A softmax over the leaves of a binary tree of classes.
 
     Every internal node :math:`k` of the tree has a score :math:`t_k` (in a
-    model, :math:`t_k = w_k \cdot h + b_k` for the hidden vector :math:`h`). At node :math:`k`
-    the path goes left with probability :math:`\sigma(t_k)` and right with
+    model, :math:`t_k = w_k \cdot h + b_k` for the hidden vector :math:`h`).
+    At node :math:`k` the path goes left with probability :math:`\sigma(t_k)` and right with
     :math:`\sigma(-t_k) = 1 - \sigma(t_k)`; a class's probability is the
     product along its root-to-leaf path:
 
@@ -375,7 +375,11 @@ class OnlineSoftmax:
 
     @classmethod
     def empty(cls, batch_shape: tuple[int, ...] = (), dtype: type = np.float64) -> OnlineSoftmax:
-        """The state of an empty stream (the identity of the merge): ``m = -inf``, ``d = 0``."""
+        """The state of an empty stream (the identity of the merge): ``m = -inf``, ``d = 0``.
+
+        Its `dtype` does not matter: merged with a state, or updated with a
+        chunk, it gives that state, or the chunk's state, unchanged.
+        """
         dtype = np.dtype(dtype)
         return cls(np.full(batch_shape, -np.inf, dtype), np.zeros(batch_shape, accumulator(dtype)))
 
@@ -388,7 +392,8 @@ class OnlineSoftmax:
         if chunk.shape[-1] == 0:
             return cls.empty(chunk.shape[:-1], chunk.dtype)
         peak = np.max(chunk, axis=-1)
-        total = np.sum(np.exp(_shift(chunk, peak[..., None])), axis=-1, dtype=accumulator(chunk.dtype))
+        exps = np.exp(_shift(chunk, peak[..., None]))
+        total = np.sum(exps, axis=-1, dtype=accumulator(chunk.dtype))
         return cls(peak, total, chunk.shape[-1])
 
     def merge(self, other: OnlineSoftmax) -> OnlineSoftmax:
