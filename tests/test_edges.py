@@ -4,6 +4,9 @@ Non-finite rules (one test each), finite inputs at the ends of every float
 range, the dtype rules, zero-dimensional and empty inputs, and log-sum-exp's
 relative accuracy near zero. Expected values come from mpmath, NumPy's own
 ``logaddexp``, SciPy's ``expit`` or the mathematical limit written out by hand.
+Then the arguments every function shares (masked arrays, axes), and the
+tools that check the others: the audit tools, which must never under-report,
+and ``numerical_gradient``, which must never return a silent NaN.
 """
 
 from __future__ import annotations
