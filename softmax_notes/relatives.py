@@ -29,8 +29,8 @@ __all__ = [
 ]
 
 
-def _check_temperature(temperature: float, dtype: np.dtype) -> np.floating:
-    """Return `temperature` in `dtype` (at least float64): a positive, finite real number.
+def _check_temperature(temperature: float, dtype: np.dtype | None = None) -> np.floating:
+    """Return `temperature` in `dtype` (float64 if None): a positive, finite real number.
 
     The division by the temperature runs in `dtype`, never in the logits' own
     float16 or float32, where 1e-8 would round to 0 and 1e300 to infinity.
@@ -39,6 +39,7 @@ def _check_temperature(temperature: float, dtype: np.dtype) -> np.floating:
         temperature, (int, float, np.integer, np.floating)
     ):
         raise TypeError(f"temperature must be a real number, got {temperature!r}")
+    dtype = np.dtype(np.float64 if dtype is None else dtype)
     try:
         value = dtype.type(temperature)
     except OverflowError:  # a Python int beyond the float range
