@@ -61,7 +61,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -122,6 +122,32 @@ def class_weights(x: np.ndarray) -> np.ndarray:
 
 
 OPTIONS = {"ignore_index": 1, "label_smoothing": 0.1}  # 0.1 is a float64 parameter
+
+
+SAMPLING = {"temperature": 3.0, "top_k": 4, "top_p": 0.9}
+
+
+def query_and_keys(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One query of width 1 and one key per class, ``k_j = x_j``: the scores are ``x``."""
+    if x.ndim == 0:
+        return np.ones((1, 1), _float(x)), x
+    return np.ones((*_batch(x), 1, 1), _float(x)), x[..., :, None]
+
+
+def values(x: np.ndarray) -> np.ndarray:
+    """One positive value per key: the output sums over all the keys, without cancelling."""
+    return (tangent(x) + 1)[..., :, None] if x.ndim else tangent(x) + 1
+
+
+def calibration_labels(x: np.ndarray) -> np.ndarray:
+    """Each slice's most probable class, but the first slice's least probable one: a finite
+    temperature then minimises the loss (one confident mistake among right answers)."""
+    if x.ndim == 0 or x.shape[-1] == 0:
+        return np.zeros(_batch(x), int)
+    chosen = np.argmax(x, axis=-1)
+    if chosen.size:
+        chosen.reshape(-1)[0] = np.argmin(x.reshape(-1, x.shape[-1])[0])
+    return chosen
 
 
 def tangent(x: np.ndarray) -> np.ndarray:
@@ -205,7 +231,10 @@ class Entry:
     constants, float64 by design). `slices` says what a NaN's slice is:
     ``"last"`` (along the class axis), ``"all"`` (``axis=None``: the whole
     array) or ``"entry"`` (elementwise). `limits` are the stand-ins for
-    infinity, which must be far beyond the function's own scale.
+    infinity, which must be far beyond the function's own scale. `raises`
+    maps any other case to the error the function raises there instead of a
+    value (a NaN slice for a sampler, say). `out` may give one dtype per
+    result.
     `names` are the public names the entry exercises.
     """
 
@@ -225,6 +254,7 @@ class Entry:
     compare: bool = True
     slices: str = "last"
     limits: tuple[float, float] = LIMITS
+    raises: dict[str, type[Exception]] = field(default_factory=dict)
 
 
 AXIS = np.exceptions.AxisError
@@ -247,7 +277,7 @@ REGISTRY = [
     Entry("sparsemax_jacobian", lambda x: sn.sparsemax_jacobian(x), ("sparsemax_jacobian",), large=JACOBIAN_LARGE, keeps_precision=False),
     Entry("softmax_jacobian", lambda x: sn.softmax_jacobian(x), ("softmax_jacobian",), arg="z", large=JACOBIAN_LARGE),
     Entry("softmax_jvp", lambda x: sn.softmax_jvp(sn.softmax(x), tangent(x)), ("softmax_jvp",), scale="max"),
-    Entry("gumbel_argmax", lambda x: sn.gumbel_argmax(x, rng()), ("gumbel_argmax",), arg="logits", no_classes=ValueError, out=always(np.intp), keeps_precision=False),
+    Entry("gumbel_argmax", lambda x: sn.gumbel_argmax(x, rng()), ("gumbel_argmax",), arg="logits", no_classes=ValueError, out=always(np.intp), keeps_precision=False, raises={"NaN": ValueError}),
     Entry("gumbel_softmax", lambda x: sn.gumbel_softmax(x, 3.0, rng()), ("gumbel_softmax",), arg="logits"),
     Entry("gumbel_softmax hard", lambda x: sn.gumbel_softmax(x, 3.0, rng(), hard=True), ("gumbel_softmax",), arg="logits", keeps_precision=False),
     Entry("cross_entropy", lambda x: sn.cross_entropy(x, labels(x), reduction="none"), ("cross_entropy",), arg="logits", zero_d=ValueError, no_classes=IndexError, large=LOSS_LARGE),
@@ -258,6 +288,17 @@ REGISTRY = [
     Entry("cross_entropy weight, ignore_index, label_smoothing", lambda x: sn.cross_entropy(x, labels(x), weight=class_weights(x), **OPTIONS), ("cross_entropy",), arg="logits", zero_d=ValueError, no_classes=IndexError, large=LOSS_LARGE),
     Entry("cross_entropy_grad weight, ignore_index, label_smoothing", lambda x: sn.cross_entropy_grad(x, labels(x), weight=class_weights(x), **OPTIONS), ("cross_entropy_grad",), arg="logits", zero_d=ValueError, no_classes=IndexError, scale="max", large=LOSS_LARGE),
     Entry("cross_entropy_and_grad soft targets, weight, smoothing", lambda x: sn.cross_entropy_and_grad(x, soft_target(x), weight=class_weights(x), label_smoothing=0.1), ("cross_entropy_and_grad",), arg="logits", zero_d=ValueError, scale="max", large=LOSS_LARGE),
+    Entry("top_k_filter", lambda x: sn.top_k_filter(x, 3), ("top_k_filter",), arg="logits"),
+    Entry("top_p_filter", lambda x: sn.top_p_filter(x, 0.9), ("top_p_filter",), arg="logits"),
+    Entry("sampling_probs", lambda x: sn.sampling_probs(x, **SAMPLING), ("sampling_probs",), arg="logits"),
+    Entry("sample_logits", lambda x: sn.sample_logits(x, rng(), **SAMPLING), ("sample_logits",), arg="logits", no_classes=ValueError, out=always(np.intp), keeps_precision=False, raises={"NaN": ValueError}),
+    Entry("attention_weights", lambda x: sn.attention_weights(*query_and_keys(x), scale=1.0), ("attention_weights",), arg="key", zero_d=ValueError),
+    Entry("scaled_dot_product_attention", lambda x: sn.scaled_dot_product_attention(*query_and_keys(x), values(x), scale=1.0), ("scaled_dot_product_attention",), arg="key", zero_d=ValueError, scale="max"),
+    # Bins 0.25 wide: no probability of these cases sits on an edge in one dtype and beside it
+    # in another (float32's 0.2 is above float64's, so 5 bins would split a uniform slice).
+    Entry("reliability_bins", lambda x: tuple(sn.reliability_bins(sn.softmax(x, axis=-1 if x.ndim else None), labels(x), 4))[1:], ("reliability_bins", "ReliabilityBins"), zero_d=ValueError, out=lambda _: (np.dtype(np.float64),) * 2 + (np.dtype(np.intp),), keeps_precision=False, raises={"NaN": ValueError, "no classes": ValueError}),
+    Entry("expected_calibration_error", lambda x: sn.expected_calibration_error(sn.softmax(x, axis=-1 if x.ndim else None), labels(x), 4), ("expected_calibration_error",), zero_d=ValueError, out=always(np.float64), keeps_precision=False, raises={"NaN": ValueError, "no classes": ValueError}),
+    Entry("fit_temperature", lambda x: sn.fit_temperature(x, calibration_labels(x)), ("fit_temperature",), arg="logits", zero_d=ValueError, no_classes=IndexError, out=always(np.float64), large=LOSS_LARGE, keeps_precision=False, raises={"empty batch": ValueError, "one class": ValueError, "+inf ties": ValueError, "-inf": ValueError, "all -inf": ValueError, "NaN": ValueError}),
     Entry("HierarchicalSoftmax.probs", lambda x: tree(_classes(x)).probs(x), ("HierarchicalSoftmax",), arg="scores", zero_d=ValueError, no_classes=ValueError, rtol=2 * RTOL),  # a product of 17 sigmoids
     Entry("HierarchicalSoftmax.flat_logits", lambda x: tree(_classes(x)).flat_logits(x), ("HierarchicalSoftmax",), arg="scores", zero_d=ValueError, no_classes=ValueError, large=None),
     Entry("HierarchicalSoftmax.log_prob", lambda x: tree(_classes(x)).log_prob(x, labels(x, _classes(x) + 1)), ("HierarchicalSoftmax",), arg="scores", zero_d=ValueError, no_classes=ValueError, large=None),
@@ -374,8 +415,10 @@ def assert_close(entry: Entry, got: tuple, expected: tuple, dtype: np.dtype, all
 
 
 def check_dtypes(entry: Entry, got: tuple, dtype: np.dtype) -> None:
-    for part in got:
-        assert part.dtype == entry.out(np.dtype(dtype)), f"{part.dtype} for {dtype} input"
+    expected = entry.out(np.dtype(dtype))
+    expected = expected if isinstance(expected, tuple) else (expected,) * len(got)
+    for part, wanted in zip(got, expected, strict=True):
+        assert part.dtype == wanted, f"{part.dtype} for {dtype} input"
 
 
 def reference(entry: Entry, x: np.ndarray) -> tuple[tuple, np.dtype]:
@@ -402,7 +445,8 @@ def limit_reference(entry: Entry, x: np.ndarray, dtype: np.dtype) -> tuple:
             limits.append(far)
             continue
         with np.errstate(invalid="ignore"):
-            agreed = np.abs(far - near) <= rtol * np.abs(far) + atol
+            same = (far == near) | (np.isnan(far) & np.isnan(near))  # an empty bin's NaN, say
+            agreed = same | (np.abs(far - near) <= rtol * np.abs(far) + atol)
             growing = (np.abs(far) > np.abs(near)) & (np.sign(far - near) == np.sign(far))
             assert (agreed | growing).all(), "the stand-ins neither agree nor diverge: no limit"
             limits.append(np.where(agreed, far, np.sign(far) * np.inf))
@@ -453,7 +497,7 @@ def _params(cases: list[str]) -> list:
 
 @pytest.mark.parametrize(("entry", "case", "dtype"), _params(VALUE_CASES))
 def test_matches_a_higher_precision_evaluation(entry, case, dtype):
-    expected_error = {"0-d": entry.zero_d, "no classes": entry.no_classes}.get(case)
+    expected_error = {"0-d": entry.zero_d, "no classes": entry.no_classes, **entry.raises}.get(case)
     if case == "large" and entry.large is None:
         pytest.skip("no large case: nothing summed over the class axis that others do not cover")
     x = build(case, dtype, entry)
@@ -471,8 +515,9 @@ def test_matches_a_higher_precision_evaluation(entry, case, dtype):
 @pytest.mark.parametrize(("entry", "case", "dtype"), _params(LIMIT_CASES))
 def test_non_finite_logits_give_the_limit(entry, case, dtype):
     x = build(case, dtype, entry)
-    if entry.nonfinite is not None:
-        with pytest.raises(entry.nonfinite, match="finite"):
+    error = entry.raises.get(case, entry.nonfinite)
+    if error is not None:
+        with pytest.raises(error):
             run(entry, x)
         return
     got = run(entry, x)
@@ -483,7 +528,7 @@ def test_non_finite_logits_give_the_limit(entry, case, dtype):
 @pytest.mark.parametrize(("entry", "case", "dtype"), _params(["NaN"]))
 def test_nan_stays_in_its_slice(entry, case, dtype):
     x = build(case, dtype, entry)
-    error = entry.nonfinite or (ValueError if entry.name == "gumbel_argmax" else None)
+    error = entry.raises.get(case, entry.nonfinite)
     if error is not None:
         with pytest.raises(error, match=r"NaN|finite"):
             run(entry, x)
@@ -517,6 +562,10 @@ OTHER_ARRAYS = [
     ("cross_entropy_and_grad", "target", lambda: sn.cross_entropy_and_grad(np.zeros((2, 3)), _masked([0, 2])), MASKED_TARGET),
     ("softmax_relative_error", "probs", lambda: sn.softmax_relative_error(_masked([0.5, 0.5]), [0.0, 0.0])),
     ("HierarchicalSoftmax.log_prob", "target", lambda: tree(3).log_prob(np.zeros((2, 3)), _masked([0, 3]))),
+    ("attention_weights", "query", lambda: sn.attention_weights(_masked(np.ones((1, 2))), np.ones((3, 2)))),
+    ("scaled_dot_product_attention", "value", lambda: sn.scaled_dot_product_attention(np.ones((1, 2)), np.ones((3, 2)), _masked(np.ones((3, 2))))),
+    ("reliability_bins", "labels", lambda: sn.reliability_bins(np.full((2, 2), 0.5), _masked([0, 1]))),
+    ("fit_temperature", "labels", lambda: sn.fit_temperature(np.eye(3), _masked([0, 1, 0]))),
     ("classifier.forward", "W", lambda: classifier.forward(_masked(np.eye(2)), np.zeros(2), np.ones((1, 2)))),
     ("classifier.forward", "b", lambda: classifier.forward(np.eye(2), _masked([0.0, 1.0]), np.ones((1, 2)))),
 ]
