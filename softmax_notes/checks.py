@@ -98,7 +98,7 @@ def numerical_gradient(
 
 def _check_eps(eps: float | None, dtype: np.dtype) -> float:
     if eps is None:
-        return float(np.finfo(dtype).eps) ** (1 / 3)
+        return float(np.finfo(dtype).eps ** (1 / 3))
     if isinstance(eps, (bool, np.bool_)) or not isinstance(
         eps, (int, float, np.integer, np.floating)
     ):

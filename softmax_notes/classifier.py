@@ -98,8 +98,8 @@ def loss_and_grads(
               \qquad \frac{\partial L}{\partial b} = \frac{1}{N} \sum_n (S - Y)_n
 
     with ``S`` the softmax of the logits and ``Y`` the one-hot labels, summed
-    over the examples in at least float32 (pairwise, for ``db``). The loss of
-    zero examples is NaN (a mean over nothing), with zero gradients.
+    over the examples in at least float64. The loss of zero examples is NaN (a
+    mean over nothing), with zero gradients.
 
     >>> X, y = np.array([[1.0, 2.0]]), np.array([0])
     >>> loss, dW, db = loss_and_grads(np.zeros((2, 2)), np.zeros(2), X, y)
@@ -109,10 +109,11 @@ def loss_and_grads(
     X = _finite(X, "X")
     logits = forward(W, b, X)
     dlogits = cross_entropy_grad(logits, y)  # (S - Y) / N
-    acc = accumulator(dlogits.dtype)
-    dW = np.matmul(X.T, dlogits, dtype=acc).astype(dlogits.dtype, copy=False)
-    # Summed along a contiguous axis, where NumPy sums pairwise (error ~ log N, not N).
-    db = np.sum(np.ascontiguousarray(dlogits.T), axis=-1, dtype=acc).astype(dlogits.dtype)
+    # Sums over the examples in at least float64: float16 and float32 sums of many rows,
+    # in NumPy's row-by-row order, would lose digits (and float16 overflow past 65504).
+    work = wide(dlogits.dtype)
+    dW = np.matmul(X.T, dlogits, dtype=work).astype(dlogits.dtype, copy=False)
+    db = np.sum(dlogits, axis=0, dtype=work).astype(dlogits.dtype, copy=False)
     return float(cross_entropy(logits, y)), dW, db
 
 

@@ -50,8 +50,9 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     Notes
     -----
     The matrix is built from ``s = softmax(z, axis)``, so the non-finite
-    rules are those of ``softmax`` (see :ref:`api-rules`). A ``-inf`` logit has ``s_k = 0``, which
-    makes row ``k`` and column ``k`` exactly zero: that logit no longer
+    rules are those of ``softmax`` (see :ref:`api-rules`). A ``-inf`` logit
+    has ``s_k = 0``, which makes row ``k`` and column ``k`` exactly zero:
+    that logit no longer
     moves any output, and no output moves it. A single ``+inf`` logit gives
     a one-hot ``s`` and the all-zero Jacobian (the softmax is saturated); a
     NaN makes its own slice's matrix NaN.
@@ -85,29 +86,18 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     z = as_float_array(z, "z")
     position = single_axis(axis, z.ndim, "softmax_jacobian")
     probs = np.moveaxis(softmax(z, axis=position), position, -1)
+    # The products and their sums in at least float32: float16 products s_i s_j of a long
+    # slice lie below float16's normal range, and its sums would overflow past 65504.
+    wide = probs.astype(accumulator(probs.dtype), copy=False)
+    diagonal = np.arange(probs.shape[-1])
+    jacobian = wide[..., :, None] * wide[..., None, :]
+    jacobian[..., diagonal, diagonal] = 0
+    # s_i * sum_{j != i} s_j: s_i (1 - s_i) without the cancellation in 1 - s_i.
+    row_sums = np.sum(jacobian, axis=-1)
     # 0 - x rather than -x: an entry with s_k = 0 becomes +0.0, not -0.0.
-    jacobian = np.subtract(0, probs[..., :, None] * probs[..., None, :])
-    if probs.shape[-1]:
-        diagonal = np.arange(probs.shape[-1])
-        jacobian[..., diagonal, diagonal] = _diagonal(probs)
-    return jacobian
-
-
-def _diagonal(probs: NDArray[np.floating]) -> NDArray[np.floating]:
-    """``s_i * sum_{j != i} s_j`` per slice (last axis), the sums in at least float32.
-
-    This is ``s_i (1 - s_i)`` without the cancellation in ``1 - s_i``. The sum
-    of the others is ``total - s_i``, which cannot cancel: every entry but the
-    largest is at most half the total. For the largest it is summed directly.
-    """
-    wide = probs.astype(accumulator(probs.dtype))
-    total = np.sum(wide, axis=-1, keepdims=True)
-    others = total - wide
-    top = np.argmax(probs, axis=-1)[..., None]
-    without_top = wide.copy()
-    np.put_along_axis(without_top, top, 0, axis=-1)
-    np.put_along_axis(others, top, np.sum(without_top, axis=-1, keepdims=True), axis=-1)
-    return (wide * others).astype(probs.dtype)
+    np.subtract(0, jacobian, out=jacobian)
+    jacobian[..., diagonal, diagonal] = row_sums
+    return jacobian.astype(probs.dtype, copy=False)
 
 
 def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
