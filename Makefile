@@ -22,16 +22,18 @@ NO_AVX512 := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: book test lint pytest site-check browser execute lab serve bench clean
+.PHONY: book test lint pytest site-check browser translations execute lab serve bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
 	touch $@
 
-## book: build the HTML site into _build/html (incremental; outputs come from the committed notebooks)
+## book: build the HTML site into _build/html, English at the root and the Chinese
+## edition under zh_CN/ (incremental; outputs come from the committed notebooks)
 book: $(STAMP)
 	$(BIN)/jupyter-book build .
+	$(BIN)/python book/_ext/editions.py zh_CN
 	@echo "Site built: open _build/html/index.html, or run 'make serve'."
 
 ## test: everything CI checks — lint, unit/property/doctests, nbval, notebook hygiene, strict site build, browser
@@ -55,10 +57,19 @@ pytest: $(STAMP)
 site-check: $(STAMP)
 	rm -rf $(CHECK_BUILD)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going --path-output $(CHECK_BUILD)
+	$(BIN)/python book/_ext/editions.py zh_CN --strict \
+		--site $(CHECK_BUILD)/_build/html --work $(CHECK_BUILD)/zh_CN
 
 ## browser: open every page of the strict build in headless Chromium (skips, saying why, without Chromium)
 browser: $(STAMP) site-check
 	$(NO_AVX512) $(BIN)/python -m pytest -rs tests/browser
+
+## translations: after the English text changed, update the Chinese catalogs in
+## locales/ (new and changed messages appear untranslated; tests fail until translated)
+translations: $(STAMP)
+	rm -rf _build/gettext
+	$(BIN)/jupyter-book build . --builder custom --custom-builder gettext --path-output _build/gettext
+	$(BIN)/sphinx-intl update --pot-dir _build/gettext/_build/gettext --language zh_CN --locale-dir locales
 
 ## execute: re-run notebooks in place from a fresh kernel (NB=book/03-*.ipynb for one)
 execute: $(STAMP)
