@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import _is_int, as_float_array, wide
 
 __all__ = ["softmax_error_bound", "softmax_relative_error"]
 
@@ -39,9 +39,10 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
     Raises
     ------
     TypeError
-        If `x` is not an array of real numbers.
+        If `x` is not an array of real numbers or `dtype` is not a floating dtype.
     ValueError
-        If `x` is zero-dimensional or has an empty last axis.
+        If `x` is zero-dimensional, has an empty last axis or holds a
+        non-finite value.
 
     Notes
     -----
@@ -52,7 +53,12 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
     (u); the numerator contributes ``|x_i - max|`` and the sum at most
     ``max_j |x_j - max|``, each at most the spread ``max - min``. It assumes
     no underflow: a probability below the smallest normal number has an
-    absolute, not a relative, error.
+    absolute, not a relative, error. The spread is measured in at least
+    float64, so float16 logits ``[-60000, 60000]`` get their (large, finite)
+    bound rather than infinity; a spread beyond float64's range gives
+    ``inf``, never less than the bound. Non-finite logits are rejected: a
+    ``-inf`` logit's probability is exactly 0 and a NaN has no error to bound.
+    Otherwise edge behaviour follows :ref:`api-rules`.
 
     Examples
     --------
@@ -67,9 +73,27 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
     logits = as_float_array(x)
     if logits.ndim == 0 or logits.shape[-1] == 0:
         raise ValueError(f"x needs a non-empty last axis, got shape {logits.shape}")
-    unit_roundoff = float(np.finfo(dtype or logits.dtype).eps) / 2
-    spread = np.max(logits, axis=-1) - np.min(logits, axis=-1)
-    return (logits.shape[-1] + 2 + 2 * spread.astype(np.float64)) * unit_roundoff
+    if not np.isfinite(logits).all():
+        raise ValueError(
+            "x must be finite: a -inf logit's probability is exactly 0 and a NaN has no "
+            "error to bound"
+        )
+    unit_roundoff = float(np.finfo(logits.dtype if dtype is None else _float_dtype(dtype)).eps) / 2
+    work = logits.astype(wide(logits.dtype), copy=False)
+    with np.errstate(over="ignore"):  # a spread beyond the float range is an infinite bound
+        spread = (np.max(work, axis=-1) - np.min(work, axis=-1)).astype(np.float64)
+    return (logits.shape[-1] + 2 + 2 * spread) * unit_roundoff
+
+
+def _float_dtype(dtype: object) -> np.dtype:
+    """`dtype` as a numpy floating dtype; anything else is a ``TypeError`` naming it."""
+    try:
+        result = np.dtype(dtype) if not isinstance(dtype, (bool, np.bool_)) else None
+    except TypeError:
+        result = None
+    if result is None or result.kind != "f":
+        raise TypeError(f"dtype must be a floating dtype such as np.float32, got {dtype!r}")
+    return result
 
 
 def softmax_relative_error(
@@ -88,28 +112,40 @@ def softmax_relative_error(
         Finite logits; each row along the last axis is one distribution. Each
         entry is taken exactly as stored (a float32 logit is its float32 value).
     digits : int, default 50
-        Decimal digits of the mpmath reference; the error itself is formed in
-        mpmath too, so it is exact to far more digits than it is printed with.
+        Decimal digits of the mpmath reference, at least twice those of the
+        wider dtype of `probs` and `x`; the error itself is formed in mpmath
+        too, so it is exact to far more digits than it is printed with.
 
     Returns
     -------
     ndarray of float64
-        Same shape as `x`. NaN where the exact probability is below the
-        smallest normal number of `probs`' dtype: there underflow, not the
-        algorithm, sets the error, which is absolute rather than relative.
+        Same shape as `x`. ``inf`` where `probs` is NaN or infinite (an
+        output that is not a number is infinitely wrong, and ``np.nanmax``
+        must not skip it). NaN ("not measured") only where the exact
+        probability is below the smallest normal number of `probs`' dtype
+        and the computed one lies within that number of it: there underflow,
+        not the algorithm, sets the error, which is absolute rather than
+        relative. A computed value farther away is measured, however large
+        its relative error.
 
     Raises
     ------
     TypeError
-        If `probs` or `x` is not an array of real numbers.
+        If `probs` or `x` is not an array of real numbers, or `digits` is not an int.
     ValueError
-        If the shapes differ or `x` holds a non-finite value.
+        If the shapes differ, `x` is 0-d or holds a non-finite value, or
+        `digits` is fewer than twice the decimal precision of the wider of
+        the two dtypes (30 for float64): the reference must be far more
+        precise than what it audits.
 
     Notes
     -----
     Slow by design (one mpmath ``exp`` per entry): a reference for audits of a
     few thousand entries, not a way to compute softmax. Needs mpmath, which is
-    installed with sympy.
+    installed with sympy. Every entry is read exactly, long double included.
+    An audit tool must never under-report, so where the rules of
+    :ref:`api-rules` would give NaN for a bad output, this function reports
+    ``inf``.
 
     Examples
     --------
@@ -120,6 +156,8 @@ def softmax_relative_error(
     >>> errors = softmax_relative_error(np.float32([0.25, 0.75]), [0.0, np.log(3.0)])
     >>> bool(np.all(errors < np.finfo(np.float32).eps))
     True
+    >>> softmax_relative_error([np.nan, 0.5], [0.0, 0.0])  # NaN is an error, not "underflow"
+    array([inf,  0.])
     """
     import mpmath
 
@@ -127,16 +165,42 @@ def softmax_relative_error(
     logits = as_float_array(x)
     if computed.shape != logits.shape:
         raise ValueError(f"probs has shape {computed.shape} but x has shape {logits.shape}")
+    if logits.ndim == 0:
+        raise ValueError(
+            "x needs at least one axis (each slice along the last axis is one distribution), "
+            "got a 0-d array"
+        )
+    if not _is_int(digits):
+        raise TypeError(f"digits must be an int, got {digits!r}")
+    widest = max(np.finfo(computed.dtype).precision, np.finfo(logits.dtype).precision)
+    if digits < 2 * widest:
+        raise ValueError(
+            f"digits must be at least {2 * widest} for {computed.dtype} probabilities of "
+            f"{logits.dtype} logits (twice the decimal precision of the wider, so that every "
+            f"entry is read exactly and the reference's own error is negligible), got {digits}"
+        )
     if not np.isfinite(logits).all():
         raise ValueError("x must be finite: the relative error of a limit is not defined")
-    smallest_normal = mpmath.mpf(float(np.finfo(computed.dtype).tiny))
     errors = np.full(logits.shape, np.nan)
-    with mpmath.workdps(digits):
+    with mpmath.workdps(int(digits)):
+        smallest_normal = _exact(np.finfo(computed.dtype).tiny)
         for row in np.ndindex(logits.shape[:-1]):
-            exps = [mpmath.exp(mpmath.mpf(float(value))) for value in logits[row]]
+            exps = [mpmath.exp(_exact(value)) for value in logits[row]]
             total = mpmath.fsum(exps)
             for i, (prob, numerator) in enumerate(zip(computed[row], exps, strict=True)):
+                if not np.isfinite(prob):
+                    errors[(*row, i)] = np.inf
+                    continue
                 exact = numerator / total
-                if exact >= smallest_normal:
-                    errors[(*row, i)] = float(abs(mpmath.mpf(float(prob)) - exact) / exact)
+                error = abs(_exact(prob) - exact)
+                if exact >= smallest_normal or error > smallest_normal:
+                    errors[(*row, i)] = float(error / exact)
     return errors
+
+
+def _exact(value: np.floating) -> object:
+    """`value` as an mpmath number, exactly (a long double is not rounded to float64)."""
+    import mpmath
+
+    numerator, denominator = value.as_integer_ratio()  # the denominator is a power of 2
+    return mpmath.mpf(numerator) / denominator
