@@ -2,8 +2,8 @@
 
 Chapter 3 and tests/test_accuracy.py audit the package with these two helpers:
 the relative error of each computed probability against softmax evaluated in
-mpmath, and the first-order bound of Blanchard, Higham & Higham (2021) for the
-shifted algorithm. mpmath (installed with sympy) is imported only when
+mpmath, and the first-order bound for the algorithm the package runs (the
+analysis of Blanchard, Higham & Higham (2021), with one more rounding). mpmath (installed with sympy) is imported only when
 :func:`softmax_relative_error` runs, so importing the package stays numpy-only.
 """
 
@@ -17,10 +17,13 @@ from ._validate import _is_int, as_float_array, wide
 __all__ = ["softmax_error_bound", "softmax_relative_error"]
 
 
-def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> NDArray[np.float64]:
-    r"""First-order bound on the relative error of the shifted softmax, per row of `x`.
+def softmax_error_bound(
+    x: ArrayLike, dtype: np.dtype | type | None = None, *, exp_error: float = 1.0
+) -> NDArray[np.float64]:
+    r"""First-order bound on the relative error of :func:`~softmax_notes.softmax`, per row.
 
-    .. math:: \frac{|\hat s_i - s_i|}{s_i} \le \bigl(n + 2 + 2(\max_j x_j - \min_j x_j)\bigr)\,u
+    .. math:: \frac{|\hat s_i - s_i|}{s_i} \lesssim
+              \bigl(2(\max_j x_j - \min_j x_j) + n + 1 + 2 c_{\exp}\bigr)\,u
 
     Parameters
     ----------
@@ -30,6 +33,10 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
         The precision the softmax is computed in, whose unit roundoff
         ``u = eps / 2`` scales the bound. Defaults to the dtype of `x`
         (integers count as float64).
+    exp_error : float, default 1.0
+        :math:`c_{\exp}`: how many units ``u`` the library's ``exp`` may be
+        off. 1 for a correctly rounded ``exp``; NumPy's vectorized float32
+        ``exp`` needs about 4 (chapter 3 measures 3.4).
 
     Returns
     -------
@@ -42,20 +49,24 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
         If `x` is not an array of real numbers or `dtype` is not a floating dtype.
     ValueError
         If `x` is zero-dimensional, has an empty last axis or holds a
-        non-finite value.
+        non-finite value, or `exp_error` is negative or not finite.
 
     Notes
     -----
-    Theorem 4.3 of Blanchard, Higham & Higham (2021), to first order in u. It
-    adds up the roundings of the algorithm: ``x_i - max`` (relative error u,
-    which ``exp`` turns into an error ``|x_i - max| u`` of ``e^{x_i - max}``),
-    the ``exp`` itself (u), the n - 1 additions of the sum, and the division
-    (u); the numerator contributes ``|x_i - max|`` and the sum at most
-    ``max_j |x_j - max|``, each at most the spread ``max - min``. It assumes
-    no underflow: a probability below the smallest normal number has an
-    absolute, not a relative, error. The spread is measured in at least
-    float64, so float16 logits ``[-60000, 60000]`` get their (large, finite)
-    bound rather than infinity; a spread beyond float64's range gives
+    The bound is for the algorithm :func:`~softmax_notes.softmax` runs: shift
+    by the maximum (``d_j = x_j - max``, one rounding, which ``exp`` turns into
+    an error ``|d_j| u``), ``exp`` (``c_exp u``), the ``n - 1`` additions of the
+    sum, the reciprocal of the sum and the product with it (``u`` each). Added
+    up to first order in u as in the analysis of the shifted softmax by
+    Blanchard, Higham & Higham (2021), whose shift-then-divide algorithm has
+    one rounding fewer (``n + 2 c_exp`` in place of ``n + 1 + 2 c_exp``).
+    Chapter 3 derives every coefficient with sympy and audits the package
+    against it. The spread term ``2 (max - min)`` bounds the shift's
+    contribution, which is softmax's own condition number at the shifted
+    logits. It assumes no underflow: a probability below the smallest normal
+    number has an absolute, not a relative, error. The spread is measured in
+    at least float64, so float16 logits ``[-60000, 60000]`` get their (large,
+    finite) bound rather than infinity; a spread beyond float64's range gives
     ``inf``, never less than the bound. Non-finite logits are rejected: a
     ``-inf`` logit's probability is exactly 0 and a NaN has no error to bound.
     Otherwise edge behaviour follows :ref:`api-rules`.
@@ -65,11 +76,16 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
     >>> import numpy as np
     >>> from softmax_notes import softmax_error_bound
     >>> u = np.finfo(np.float64).eps / 2
-    >>> float(softmax_error_bound([1.0, 2.0, 4.0]) / u)  # n + 2 + 2 * 3
-    11.0
-    >>> float(softmax_error_bound(np.float32([0, 10])) / (np.finfo(np.float32).eps / 2))
-    24.0
+    >>> float(softmax_error_bound([1.0, 2.0, 4.0]) / u)  # 2 * 3 + 3 + 1 + 2
+    12.0
+    >>> u32 = np.finfo(np.float32).eps / 2
+    >>> float(softmax_error_bound(np.float32([0, 10]), exp_error=4) / u32)  # 20 + 2 + 1 + 8
+    31.0
     """
+    if not (isinstance(exp_error, (int, float, np.integer, np.floating))
+            and not isinstance(exp_error, (bool, np.bool_))
+            and np.isfinite(exp_error) and exp_error >= 0):
+        raise ValueError(f"exp_error must be a finite number >= 0, got {exp_error!r}")
     logits = as_float_array(x)
     if logits.ndim == 0 or logits.shape[-1] == 0:
         raise ValueError(f"x needs a non-empty last axis, got shape {logits.shape}")
@@ -82,7 +98,7 @@ def softmax_error_bound(x: ArrayLike, dtype: np.dtype | type | None = None) -> N
     work = logits.astype(wide(logits.dtype), copy=False)
     with np.errstate(over="ignore"):  # a spread beyond the float range is an infinite bound
         spread = (np.max(work, axis=-1) - np.min(work, axis=-1)).astype(np.float64)
-    return (logits.shape[-1] + 2 + 2 * spread) * unit_roundoff
+    return (2 * spread + logits.shape[-1] + 1 + 2 * float(exp_error)) * unit_roundoff
 
 
 def _float_dtype(dtype: object) -> np.dtype:

@@ -34,7 +34,8 @@ def numerical_gradient(
         Relative step. Defaults to the cube root of the evaluation dtype's
         machine epsilon (about 6e-6 in float64), which balances the O(h^2)
         truncation error of central differences against the O(eps/h)
-        rounding error, leaving an error near 1e-10 for well-scaled functions.
+        rounding error, leaving an error of at most about 1e-10 for well-scaled
+        functions.
 
     Returns
     -------

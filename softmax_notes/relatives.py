@@ -1,7 +1,7 @@
 """Relatives of softmax: temperature, sparsemax and the Gumbel-softmax.
 
 * :func:`softmax_with_temperature` divides the logits by a temperature
-  ``tau > 0``: ``tau -> 0+`` tends to the one-hot argmax, ``tau -> inf`` to
+  ``T > 0``: ``T -> 0+`` tends to the one-hot argmax, ``T -> inf`` to
   the uniform distribution.
 * :func:`sparsemax` (Martins & Astudillo 2016) is the Euclidean projection
   of the logits onto the probability simplex: like softmax it outputs a
@@ -53,7 +53,7 @@ def _check_temperature(temperature: float, dtype: np.dtype | None = None) -> np.
             held = f", which is {value!r} in {dtype.name}, the precision the logits are divided in"
         raise ValueError(
             f"temperature must be positive and finite, got {shown}{held}; "
-            "the limits tau -> 0+ (argmax) and tau -> inf (uniform) are not temperatures"
+            "the limits T -> 0+ (argmax) and T -> inf (uniform) are not temperatures"
         )
     return value
 
@@ -63,14 +63,14 @@ def softmax_with_temperature(
 ) -> NDArray[np.floating]:
     r"""Softmax of ``x / temperature`` along `axis`.
 
-    .. math:: \operatorname{softmax}_\tau(x)_i = \frac{e^{x_i / \tau}}{\sum_j e^{x_j / \tau}}
+    .. math:: \operatorname{softmax}_T(x)_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}
 
     Parameters
     ----------
     x : array_like
         Real logits; dtype rules as in :func:`~softmax_notes.softmax`.
     temperature : float
-        The temperature :math:`\tau > 0`. Below 1 it sharpens the
+        The temperature :math:`T > 0`. Below 1 it sharpens the
         distribution, above 1 it flattens it; 1 is the plain softmax.
     axis : int, tuple of ints or None, default -1
         Axis or axes of one distribution.
@@ -92,14 +92,14 @@ def softmax_with_temperature(
     Notes
     -----
     The logits are shifted by their maximum *before* the division, so a tiny
-    temperature cannot overflow ``x / tau`` to ``+inf``: the shifted logits
+    temperature cannot overflow ``x / T`` to ``+inf``: the shifted logits
     are at most 0 and fall towards ``-inf``, which is exactly the limit
-    :math:`\tau \to 0^+` (all mass on the maximum, shared equally by ties).
+    :math:`T \to 0^+` (all mass on the maximum, shared equally by ties).
     The shift and the division run in at least float64, and only their
     result is rounded to the dtype of `x`, so the temperature itself is
     never rounded to float16 or float32, and a spread beyond the float range
     (``[max, -max]``) divided by a large temperature is not lost:
-    ``tau = 1e-300`` gives the one-hot argmax and ``tau = 1e300`` the uniform
+    ``T = 1e-300`` gives the one-hot argmax and ``T = 1e300`` the uniform
     distribution in every dtype. Edge behaviour otherwise as
     :func:`~softmax_notes.softmax` (see :ref:`api-rules`): ``-inf`` logits get
     0, tied ``+inf`` logits share the mass, a slice of only ``-inf`` is
@@ -419,7 +419,7 @@ def gumbel_softmax(
 ) -> NDArray[np.floating]:
     r"""A Gumbel-softmax sample: ``softmax((logits + g) / temperature)``, ``g`` standard Gumbel.
 
-    .. math:: y = \operatorname{softmax}_\tau(z + g),
+    .. math:: y = \operatorname{softmax}_T(z + g),
               \qquad g_i = -\log(-\log u_i), \; u_i \sim U(0, 1) \text{ i.i.d.}
 
     Parameters
@@ -427,9 +427,9 @@ def gumbel_softmax(
     logits : array_like
         Real logits :math:`z`; dtype rules as in :func:`~softmax_notes.softmax`.
     temperature : float
-        :math:`\tau > 0`. As :math:`\tau \to 0^+` the sample tends to the
+        :math:`T > 0`. As :math:`T \to 0^+` the sample tends to the
         one-hot vector of :func:`gumbel_argmax` with the same noise; large
-        :math:`\tau` smooths it towards uniform.
+        :math:`T` smooths it towards uniform.
     rng : numpy.random.Generator
         The source of randomness, e.g. ``np.random.default_rng(seed)``.
     axis : int, default -1

@@ -347,13 +347,19 @@ def test_error_bound_of_float16_logits_measures_the_spread_in_float64():
     # max - min = 120000 overflows float16; the bound must still be the (large) finite number.
     unit_roundoff = float(np.finfo(np.float16).eps) / 2
     bound = softmax_error_bound(np.float16([-60000.0, 60000.0]))
-    assert float(bound) == (2 + 2 + 2 * 120000) * unit_roundoff
+    assert float(bound) == (2 * 120000 + 2 + 1 + 2) * unit_roundoff
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_error_bound_rejects_non_finite_logits(bad):
     with pytest.raises(ValueError, match="x must be finite"):
         softmax_error_bound([0.0, bad])
+
+
+@pytest.mark.parametrize("exp_error", [-1.0, np.nan, np.inf, True, "1"])
+def test_error_bound_exp_error_must_be_a_finite_non_negative_number(exp_error):
+    with pytest.raises(ValueError, match="exp_error"):
+        softmax_error_bound([0.0, 1.0], exp_error=exp_error)
 
 
 @pytest.mark.parametrize("dtype", ["int64", True, "no such dtype"])
