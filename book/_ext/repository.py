@@ -54,8 +54,8 @@ def notebook_urls() -> dict[str, str]:
 def set_url(url: str) -> None:
     """Write `url` ("" for none) into `_config.yml` and every notebook's first cell."""
     text = CONFIG.read_text(encoding="utf-8")
-    CONFIG.write_text(_CONFIG_URL.sub(lambda m: f"{m.group(1)} {url}".rstrip(), text),
-                      encoding="utf-8")
+    value = url or '""'  # an empty string: jupyter-book's schema refuses a null URL
+    CONFIG.write_text(_CONFIG_URL.sub(lambda m: f"{m.group(1)} {value}", text), encoding="utf-8")
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         notebook = json.loads(path.read_text(encoding="utf-8"))
         first = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
