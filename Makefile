@@ -22,7 +22,7 @@ NO_AVX512 := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: book test lint pytest site-check browser translations execute lab serve bench clean
+.PHONY: book test lint pytest site-check browser translations repository execute lab serve bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ translations: $(STAMP)
 	rm -rf _build/gettext
 	$(BIN)/jupyter-book build . --builder custom --custom-builder gettext --path-output _build/gettext
 	$(BIN)/sphinx-intl update --pot-dir _build/gettext/_build/gettext --language zh_CN --locale-dir locales
+
+## repository: set the book's repository (URL=https://github.com/OWNER/NAME, or URL= for
+## none) in _config.yml and in every chapter's install cell; commit the change
+repository: $(STAMP)
+	$(BIN)/python book/_ext/repository.py $(if $(URL),$(URL),--unset)
 
 ## execute: re-run notebooks in place from a fresh kernel (NB=book/03-*.ipynb for one)
 execute: $(STAMP)

@@ -10,21 +10,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array, normalize_axes
+from ._validate import accumulator, as_float_array, single_axis
 from .core import softmax
 
 __all__ = ["softmax_jacobian", "softmax_jvp"]
-
-
-def _single_axis(axis: int, ndim: int) -> int:
-    """Return `axis` as one non-negative int; a tuple or ``None`` is a ``TypeError``."""
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
-        raise TypeError(
-            f"axis must be a single int (the axis that holds the n logits), got {axis!r}; "
-            "the Jacobian of a softmax over several axes is not supported"
-        )
-    (position,) = normalize_axes(int(axis), ndim)
-    return position
 
 
 def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -61,8 +50,9 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     Notes
     -----
     The matrix is built from ``s = softmax(z, axis)``, so the non-finite
-    rules are those of ``softmax``. A ``-inf`` logit has ``s_k = 0``, which
-    makes row ``k`` and column ``k`` exactly zero: that logit no longer
+    rules are those of ``softmax`` (see :ref:`api-rules`). A ``-inf`` logit
+    has ``s_k = 0``, which makes row ``k`` and column ``k`` exactly zero:
+    that logit no longer
     moves any output, and no output moves it. A single ``+inf`` logit gives
     a one-hot ``s`` and the all-zero Jacobian (the softmax is saturated); a
     NaN makes its own slice's matrix NaN.
@@ -72,7 +62,9 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     :math:`s_i \sum_{j \ne i} s_j`, which equals :math:`s_i (1 - s_i)` but
     avoids the cancellation in :math:`1 - s_i` when :math:`s_i` is close to 1
     (at ``z = [0, -50]``, ``1 - s_0`` rounds to 0 while the true
-    :math:`J_{00}` is about 2e-22). So every entry keeps its relative accuracy,
+    :math:`J_{00}` is about 2e-22), with the sum in at least float32 (float16
+    products :math:`s_i s_j` of a long slice are below float16's normal
+    range). So every entry keeps its relative accuracy,
     the result is exactly symmetric, and each row sums to 0 up to the rounding
     of its own entries. It costs O(n²) memory per slice; for products with a
     vector use :func:`softmax_jvp`.
@@ -92,17 +84,20 @@ def softmax_jacobian(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     (2, 3, 5, 5)
     """
     z = as_float_array(z, "z")
-    position = _single_axis(axis, z.ndim)
+    position = single_axis(axis, z.ndim, "softmax_jacobian")
     probs = np.moveaxis(softmax(z, axis=position), position, -1)
+    # The products and their sums in at least float32: float16 products s_i s_j of a long
+    # slice lie below float16's normal range, and its sums would overflow past 65504.
+    wide = probs.astype(accumulator(probs.dtype), copy=False)
     diagonal = np.arange(probs.shape[-1])
-    jacobian = probs[..., :, None] * probs[..., None, :]
+    jacobian = wide[..., :, None] * wide[..., None, :]
     jacobian[..., diagonal, diagonal] = 0
     # s_i * sum_{j != i} s_j: s_i (1 - s_i) without the cancellation in 1 - s_i.
     row_sums = np.sum(jacobian, axis=-1)
     # 0 - x rather than -x: an entry with s_k = 0 becomes +0.0, not -0.0.
     np.subtract(0, jacobian, out=jacobian)
     jacobian[..., diagonal, diagonal] = row_sums
-    return jacobian
+    return jacobian.astype(probs.dtype, copy=False)
 
 
 def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -142,8 +137,17 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
     one elementwise product, one sum and one update per slice, O(n)
     time and memory, where forming ``J`` costs O(n²). Because ``J`` is
     symmetric, ``vᵀ J = (J v)ᵀ``: the same function is the vector-Jacobian
-    product that backpropagation applies to an upstream gradient. Entries
-    with ``s_i = 0`` (a ``-inf`` logit) get exactly 0 for finite `v`.
+    product that backpropagation applies to an upstream gradient. Edge
+    behaviour follows :ref:`api-rules`; in particular the result has the
+    promoted dtype of `s` and `v`, and an empty axis gives an empty result.
+    The sum
+    :math:`\langle s, v\rangle` accumulates in at least float32, of `v`
+    scaled by a power of two, so that tangents near the end of the float
+    range cannot overflow it. Entries
+    with ``s_i = 0`` (a ``-inf`` logit) get exactly 0 for finite `v`; a NaN
+    in `s` or `v` makes its slice NaN, and an infinite entry of `v` gives
+    NaN where the product is indeterminate (:math:`\infty - \infty`,
+    :math:`0 \cdot \infty`) and an infinity elsewhere.
 
     Examples
     --------
@@ -163,9 +167,17 @@ def softmax_jvp(s: ArrayLike, v: ArrayLike, axis: int = -1) -> NDArray[np.floati
             f"s and v must have the same shape, got s.shape={probs.shape} and "
             f"v.shape={tangent.shape}"
         )
-    position = _single_axis(axis, probs.ndim)
-    weighted = probs * tangent
-    inner = np.sum(weighted, axis=position, keepdims=True)
-    # s v - s <s, v> rather than s (v - <s, v>): the exact entries are at most max|v| / 2
-    # in size, but v - <s, v> alone can exceed the float range when |v| is near its end.
-    return weighted - probs * inner
+    position = single_axis(axis, probs.ndim, "softmax_jvp")
+    dtype = np.result_type(probs, tangent)
+    work = accumulator(dtype)
+    with np.errstate(all="ignore"):  # only non-finite v can make inf - inf (NaN, documented)
+        # Each slice of v is divided by a power of two near its largest entry (exactly):
+        # <s, v> of tangents near the end of the float range would otherwise overflow,
+        # though every entry of J v is at most max|v| / 2.
+        peak = np.max(np.abs(tangent), axis=position, keepdims=True, initial=0)
+        _, exponent = np.frexp(np.where(np.isfinite(peak) & (peak > 0), peak, 1))
+        scale = np.ldexp(np.ones((), work), exponent - 1)
+        weighted = probs * (tangent / scale)
+        inner = np.sum(weighted, axis=position, keepdims=True, dtype=work)
+        # s v - s <s, v> rather than s (v - <s, v>): v - <s, v> alone can exceed the range.
+        return ((weighted - probs * inner) * scale).astype(dtype, copy=False)

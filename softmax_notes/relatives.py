@@ -1,7 +1,7 @@
 """Relatives of softmax: temperature, sparsemax and the Gumbel-softmax.
 
 * :func:`softmax_with_temperature` divides the logits by a temperature
-  ``tau > 0``: ``tau -> 0+`` tends to the one-hot argmax, ``tau -> inf`` to
+  ``T > 0``: ``T -> 0+`` tends to the one-hot argmax, ``T -> inf`` to
   the uniform distribution.
 * :func:`sparsemax` (Martins & Astudillo 2016) is the Euclidean projection
   of the logits onto the probability simplex: like softmax it outputs a
@@ -14,14 +14,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import Axis, as_float_array, normalize_axes
+from ._validate import Axis, as_float_array, normalize_axes, single_axis, wide
 from .core import _shift_by_max, softmax
-from .jacobian import _single_axis
 
 __all__ = [
     "gumbel_argmax",
@@ -32,17 +29,31 @@ __all__ = [
 ]
 
 
-def _check_temperature(temperature: float) -> float:
-    """Return `temperature` as a float; it must be a positive, finite real number."""
+def _check_temperature(temperature: float, dtype: np.dtype | None = None) -> np.floating:
+    """Return `temperature` in `dtype` (float64 if None): a positive, finite real number.
+
+    The division by the temperature runs in `dtype`, never in the logits' own
+    float16 or float32, where 1e-8 would round to 0 and 1e300 to infinity.
+    """
     if isinstance(temperature, (bool, np.bool_)) or not isinstance(
         temperature, (int, float, np.integer, np.floating)
     ):
         raise TypeError(f"temperature must be a real number, got {temperature!r}")
-    value = float(temperature)
-    if not (math.isfinite(value) and value > 0):
+    dtype = np.dtype(np.float64 if dtype is None else dtype)
+    try:
+        value = dtype.type(temperature)
+    except OverflowError:  # a Python int beyond the float range
+        value = dtype.type(np.inf)
+    if not (np.isfinite(value) and value > 0):
+        shown, held = repr(temperature), ""
+        if len(shown) > 30:
+            shown = f"an int of {len(shown)} digits"
+        finite_as_given = isinstance(temperature, (int, np.integer)) or np.isfinite(temperature)
+        if temperature > 0 and finite_as_given:
+            held = f", which is {value!r} in {dtype.name}, the precision the logits are divided in"
         raise ValueError(
-            f"temperature must be positive and finite, got {temperature!r}; "
-            "the limits tau -> 0+ (argmax) and tau -> inf (uniform) are not temperatures"
+            f"temperature must be positive and finite, got {shown}{held}; "
+            "the limits T -> 0+ (argmax) and T -> inf (uniform) are not temperatures"
         )
     return value
 
@@ -52,14 +63,14 @@ def softmax_with_temperature(
 ) -> NDArray[np.floating]:
     r"""Softmax of ``x / temperature`` along `axis`.
 
-    .. math:: \operatorname{softmax}_\tau(x)_i = \frac{e^{x_i / \tau}}{\sum_j e^{x_j / \tau}}
+    .. math:: \operatorname{softmax}_T(x)_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}
 
     Parameters
     ----------
     x : array_like
         Real logits; dtype rules as in :func:`~softmax_notes.softmax`.
     temperature : float
-        The temperature :math:`\tau > 0`. Below 1 it sharpens the
+        The temperature :math:`T > 0`. Below 1 it sharpens the
         distribution, above 1 it flattens it; 1 is the plain softmax.
     axis : int, tuple of ints or None, default -1
         Axis or axes of one distribution.
@@ -81,10 +92,18 @@ def softmax_with_temperature(
     Notes
     -----
     The logits are shifted by their maximum *before* the division, so a tiny
-    temperature cannot overflow ``x / tau`` to ``+inf``: the shifted logits
+    temperature cannot overflow ``x / T`` to ``+inf``: the shifted logits
     are at most 0 and fall towards ``-inf``, which is exactly the limit
-    :math:`\tau \to 0^+` (all mass on the maximum, shared equally by ties).
-    Non-finite logits follow :func:`~softmax_notes.softmax`'s rules.
+    :math:`T \to 0^+` (all mass on the maximum, shared equally by ties).
+    The shift and the division run in at least float64, and only their
+    result is rounded to the dtype of `x`, so the temperature itself is
+    never rounded to float16 or float32, and a spread beyond the float range
+    (``[max, -max]``) divided by a large temperature is not lost:
+    ``T = 1e-300`` gives the one-hot argmax and ``T = 1e300`` the uniform
+    distribution in every dtype. Edge behaviour otherwise as
+    :func:`~softmax_notes.softmax` (see :ref:`api-rules`): ``-inf`` logits get
+    0, tied ``+inf`` logits share the mass, a slice of only ``-inf`` is
+    uniform, a NaN makes its slice NaN, an empty input gives an empty result.
 
     Examples
     --------
@@ -96,16 +115,26 @@ def softmax_with_temperature(
     array([0.33  , 0.3333, 0.3367])
     >>> softmax_with_temperature([1.0, 2.0, 3.0], 1e-300)
     array([0., 0., 1.])
+    >>> softmax_with_temperature(np.float32([1.0, 3.0, 3.0]), 1e-300)
+    array([0. , 0.5, 0.5], dtype=float32)
     """
     x = as_float_array(x)
     axes = normalize_axes(axis, x.ndim)
-    tau = _check_temperature(temperature)
+    tau = _check_temperature(temperature, wide(x.dtype))
     if x.size == 0:
         return np.empty_like(x)
     with np.errstate(all="ignore"):
-        shifted, _ = _shift_by_max(x, axes)
-        np.divide(shifted, tau, out=shifted, casting="same_kind")
-    return softmax(shifted, axis=axes)
+        work = x.astype(tau.dtype, copy=False)
+        shifted, peak = _shift_by_max(work, axes)
+        # A spread beyond the float range makes x - max overflow to -inf: right for tau <= 1
+        # (the exact quotient is below the range too), not for a large tau. Halved, the
+        # difference fits, and the division brings it back into range.
+        overflowed = np.isneginf(shifted) & np.isfinite(work) & np.isfinite(peak)
+        scaled = np.divide(shifted, tau, out=shifted)
+        if overflowed.any():
+            scaled = np.where(overflowed, (work / 2 - peak / 2) / tau * 2, scaled)
+        scaled = scaled.astype(x.dtype, copy=False)  # below the range: -inf, silently
+    return softmax(scaled, axis=axes)
 
 
 def sparsemax(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -143,11 +172,14 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     decreasing order :math:`z_{(1)} \ge \dots \ge z_{(n)}`; the support size
     is :math:`k = \max\{j : 1 + j z_{(j)} > \sum_{i \le j} z_{(i)}\}` and the
     threshold :math:`\theta = (\sum_{i \le k} z_{(i)} - 1) / k`. It costs
-    O(n log n) per slice (the sort). Like softmax, sparsemax is unchanged by
-    adding a constant to every logit, so the logits are first shifted by
-    their maximum, with softmax's rules for non-finite input: a ``-inf``
-    logit gets 0, ``+inf`` logits share all the mass, a slice of only
-    ``-inf`` is uniform and a NaN makes its slice NaN.
+    O(n log n) per slice (the sort), carried out in at least float64 and
+    rounded once to the dtype of `x` (the threshold is a sum over the
+    support, which float16 or float32 could not hold accurately). Like
+    softmax, sparsemax is unchanged by adding a constant to every logit, so
+    the logits are first shifted by their maximum, with softmax's rules for
+    non-finite input (see :ref:`api-rules`): a ``-inf`` logit gets 0,
+    ``+inf`` logits share all the mass, a slice of only ``-inf`` is uniform,
+    a NaN makes its whole slice NaN; an empty input gives an empty result.
 
     References
     ----------
@@ -164,23 +196,35 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     array([1., 0., 0.])
     >>> sparsemax([0.1, 0.2, 0.3])
     array([0.23333333, 0.33333333, 0.43333333])
+    >>> sparsemax(np.float16([np.inf, 0.0, np.inf]))
+    array([0.5, 0. , 0.5], dtype=float16)
     """
     x = as_float_array(x)
-    position = _single_axis(axis, x.ndim)
-    if x.size == 0:
-        return np.empty_like(x)
+    position = single_axis(axis, x.ndim, "sparsemax")
+    return np.moveaxis(_sparsemax_last(np.moveaxis(x, position, -1)), -1, position)
+
+
+def _sparsemax_last(logits: NDArray[np.floating]) -> NDArray[np.floating]:
+    """Sparsemax over the last axis, worked out in at least float64 and rounded once.
+
+    A running sum in float16 stops growing at 2048 and float16 ranks overflow
+    past 65504; even a float32 running sum of a million logits is off by far
+    more than float32's rounding. So the logits are widened, the running sum
+    only picks the support, and the threshold comes from a pairwise sum of the
+    support (``np.sum``), accurate to a few roundings.
+    """
+    if logits.size == 0:
+        return np.empty_like(logits)
     with np.errstate(all="ignore"):
-        shifted, _ = _shift_by_max(x, (position,))
-        logits = np.moveaxis(shifted, position, -1)
-        descending = -np.sort(-logits, axis=-1)
-        cumulative = np.cumsum(descending, axis=-1)
-        ranks = np.arange(1, logits.shape[-1] + 1, dtype=logits.dtype)
-        support_size = np.count_nonzero(1 + ranks * descending > cumulative, axis=-1)[..., None]
-        # A NaN slice has no support; index 0 keeps the lookup valid and the NaN propagates.
-        support_sum = np.take_along_axis(cumulative, np.maximum(support_size - 1, 0), axis=-1)
-        threshold = (support_sum - 1) / support_size.astype(logits.dtype)
-        probs = np.maximum(logits - threshold, 0)
-    return np.moveaxis(probs, -1, position)
+        shifted, _ = _shift_by_max(logits.astype(wide(logits.dtype)), (logits.ndim - 1,))
+        descending = -np.sort(-shifted, axis=-1)
+        ranks = np.arange(1, logits.shape[-1] + 1)
+        running = np.cumsum(descending, axis=-1)
+        support_size = np.count_nonzero(1 + ranks * descending > running, axis=-1, keepdims=True)
+        # A NaN slice has no support: its threshold is -1, and NaN - (-1) stays NaN.
+        support_sum = np.sum(np.where(ranks <= support_size, descending, 0), axis=-1, keepdims=True)
+        threshold = (support_sum - 1) / np.maximum(support_size, 1)
+        return np.maximum(shifted - threshold, 0).astype(logits.dtype)
 
 
 def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -201,7 +245,7 @@ def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     ndarray
         Shape ``batch + (n, n)`` with the logit axis moved to the end, as in
         :func:`~softmax_notes.softmax_jacobian`: ``result[b][i, j]`` is
-        ``dp_i/dx_j`` of slice ``b``.
+        ``dp_i/dx_j`` of slice ``b``; in the dtype of `x`.
 
     Raises
     ------
@@ -218,7 +262,13 @@ def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     is constant 0. The matrix is symmetric, piecewise constant and a
     projection. Where a logit sits exactly on the threshold sparsemax has no
     derivative; this function returns the one-sided value with that logit
-    outside the support. A Jacobian-vector product needs no matrix:
+    outside the support. The entries are exactly ``+0``, and ``-1/|S|`` and
+    ``1 - 1/|S|`` each rounded once to the dtype of `x` (``|S|`` is counted
+    exactly). Edge behaviour follows :ref:`api-rules`: non-finite logits give
+    the Jacobian of :func:`sparsemax`'s limit (tied ``+inf`` logits form the
+    support, a slice of only ``-inf`` has all of it), a NaN makes its slice's
+    matrix NaN, and an empty axis gives ``batch + (0, 0)``. A
+    Jacobian-vector product needs no matrix:
 
     .. math:: J v = u \odot \Bigl(v - \frac{\langle u, v\rangle}{|S|}\Bigr)
 
@@ -226,21 +276,31 @@ def sparsemax_jacobian(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
 
     Examples
     --------
+    >>> import numpy as np
     >>> from softmax_notes import sparsemax_jacobian
     >>> sparsemax_jacobian([1.0, 0.5, -1.0])
     array([[ 0.5, -0.5,  0. ],
            [-0.5,  0.5,  0. ],
            [ 0. ,  0. ,  0. ]])
+    >>> sparsemax_jacobian([np.inf, 0.0, np.inf])  # the support of the limit: the ties
+    array([[ 0.5,  0. , -0.5],
+           [ 0. ,  0. ,  0. ],
+           [-0.5,  0. ,  0.5]])
     """
     x = as_float_array(x)
-    position = _single_axis(axis, x.ndim)
-    probs = np.moveaxis(sparsemax(x, axis=position), position, -1)
-    support = (probs > 0).astype(x.dtype)
-    support_size = np.maximum(support.sum(axis=-1), 1)[..., None, None]
-    # 0 - (...) rather than -(...): entries outside the support are +0, not -0.
-    jacobian = 0 - support[..., :, None] * support[..., None, :] / support_size
-    diagonal = np.arange(probs.shape[-1])
-    jacobian[..., diagonal, diagonal] += support
+    position = single_axis(axis, x.ndim, "sparsemax_jacobian")
+    support = _sparsemax_last(np.moveaxis(x, position, -1)) > 0
+    # |S| counted exactly; -1/|S| and (|S| - 1)/|S| each rounded once to the dtype.
+    size = np.maximum(np.count_nonzero(support, axis=-1), 1).astype(wide(x.dtype))
+    off_diagonal = (-1 / size).astype(x.dtype)[..., None, None]
+    on_diagonal = ((size - 1) / size).astype(x.dtype)[..., None]
+    # np.where rather than a product: entries outside the support are +0, not -0.
+    both = support[..., :, None] & support[..., None, :]
+    jacobian = np.where(both, off_diagonal, x.dtype.type(0))
+    diagonal = np.arange(support.shape[-1])
+    jacobian[..., diagonal, diagonal] = np.where(support, on_diagonal, 0)
+    # A NaN logit leaves no support, but its slice has no Jacobian either: NaN, not zeros.
+    jacobian[np.isnan(x).any(axis=position)] = np.nan
     return jacobian
 
 
@@ -251,6 +311,29 @@ def _check_generator(rng: np.random.Generator) -> np.random.Generator:
             "create one with np.random.default_rng(seed) so that draws are reproducible"
         )
     return rng
+
+
+def _perturbed(
+    logits: NDArray[np.floating], rng: np.random.Generator, position: int
+) -> NDArray[np.floating]:
+    """``logits - max + g`` in at least float64, with softmax's limits at non-finite logits.
+
+    The shift changes no argmax and no softmax, but it rewrites a slice whose
+    maximum is infinite as that limit: 0 at each ``+inf`` and ``-inf``
+    elsewhere (so tied ``+inf`` logits are drawn with equal probability), and
+    all zeros for a slice of only ``-inf`` (drawn uniformly). A NaN stays NaN.
+    """
+    noise = rng.gumbel(size=logits.shape)
+    if logits.size == 0:
+        return noise.astype(wide(logits.dtype))
+    with np.errstate(all="ignore"):
+        shifted, _ = _shift_by_max(logits.astype(wide(logits.dtype)), (position,))
+        shifted += noise
+    return shifted
+
+
+def _nan_slices(scores: NDArray[np.floating], position: int) -> NDArray[np.bool_]:
+    return np.isnan(scores).any(axis=position)
 
 
 def gumbel_argmax(logits: ArrayLike, rng: np.random.Generator, axis: int = -1) -> NDArray[np.intp]:
@@ -279,15 +362,22 @@ def gumbel_argmax(logits: ArrayLike, rng: np.random.Generator, axis: int = -1) -
     ------
     TypeError
         If `logits` is not real, `rng` is not a ``Generator`` or `axis` is not a single int.
+    ValueError
+        If `axis` has no classes, or a slice holds a NaN (its softmax is NaN:
+        there is no distribution to draw from).
     numpy.exceptions.AxisError
         If `axis` is out of range.
 
     Notes
     -----
     Adding independent standard Gumbel noise and taking the argmax draws
-    class ``i`` with probability exactly ``softmax(z)_i``; a ``-inf`` logit is
-    never drawn. It needs no normalization, which is why it also samples from
-    unnormalized log-probabilities.
+    class ``i`` with probability exactly ``softmax(z)_i``. It needs no
+    normalization, which is why it also samples from unnormalized
+    log-probabilities. Non-finite logits follow softmax's limits (see
+    :ref:`api-rules`): a ``-inf`` logit is never drawn, tied ``+inf`` logits
+    are drawn with equal probability, and a slice of only ``-inf`` is drawn
+    uniformly. The noise is drawn as ``rng.gumbel(size=logits.shape)``, the
+    same draw as :func:`gumbel_softmax` makes with the same generator.
 
     Examples
     --------
@@ -297,11 +387,27 @@ def gumbel_argmax(logits: ArrayLike, rng: np.random.Generator, axis: int = -1) -
     >>> draws = gumbel_argmax(np.broadcast_to([0.0, np.log(3.0)], (10_000, 2)), rng)
     >>> float(np.mean(draws == 1))  # softmax([0, log 3]) = [0.25, 0.75]
     0.7464
+    >>> ties = gumbel_argmax(np.broadcast_to([np.inf, 0.0, np.inf], (10_000, 3)), rng)
+    >>> np.bincount(ties, minlength=3) / 10_000  # softmax shares +inf ties: [0.5, 0, 0.5]
+    array([0.509, 0.   , 0.491])
     """
     logits = as_float_array(logits, "logits")
-    position = _single_axis(axis, logits.ndim)
-    noise = _check_generator(rng).gumbel(size=logits.shape)
-    return np.argmax(logits + noise, axis=position)
+    position = single_axis(axis, logits.ndim, "gumbel_argmax")
+    rng = _check_generator(rng)
+    if logits.shape[position] == 0:
+        raise ValueError(
+            f"logits have no classes along axis {axis} (shape {logits.shape}): "
+            "there is nothing to draw"
+        )
+    scores = _perturbed(logits, rng, position)
+    nan_slices = _nan_slices(scores, position)
+    if nan_slices.any():
+        first = tuple(int(i) for i in np.argwhere(nan_slices)[0])
+        raise ValueError(
+            f"logits hold NaN in {int(np.count_nonzero(nan_slices))} slice(s), the first at "
+            f"batch index {first}: softmax of such a slice is NaN, so there is no class to draw"
+        )
+    return np.argmax(scores, axis=position)
 
 
 def gumbel_softmax(
@@ -313,7 +419,7 @@ def gumbel_softmax(
 ) -> NDArray[np.floating]:
     r"""A Gumbel-softmax sample: ``softmax((logits + g) / temperature)``, ``g`` standard Gumbel.
 
-    .. math:: y = \operatorname{softmax}_\tau(z + g),
+    .. math:: y = \operatorname{softmax}_T(z + g),
               \qquad g_i = -\log(-\log u_i), \; u_i \sim U(0, 1) \text{ i.i.d.}
 
     Parameters
@@ -321,9 +427,9 @@ def gumbel_softmax(
     logits : array_like
         Real logits :math:`z`; dtype rules as in :func:`~softmax_notes.softmax`.
     temperature : float
-        :math:`\tau > 0`. As :math:`\tau \to 0^+` the sample tends to the
+        :math:`T > 0`. As :math:`T \to 0^+` the sample tends to the
         one-hot vector of :func:`gumbel_argmax` with the same noise; large
-        :math:`\tau` smooths it towards uniform.
+        :math:`T` smooths it towards uniform.
     rng : numpy.random.Generator
         The source of randomness, e.g. ``np.random.default_rng(seed)``.
     axis : int, default -1
@@ -335,7 +441,8 @@ def gumbel_softmax(
     Returns
     -------
     ndarray
-        Same shape as `logits`: points of the simplex (one-hot if `hard`).
+        Same shape and dtype as `logits` (integers become float64): points
+        of the simplex (one-hot if `hard`).
 
     Raises
     ------
@@ -343,7 +450,7 @@ def gumbel_softmax(
         If `logits` is not real, `temperature` is not a number, `rng` is not
         a ``Generator`` or `axis` is not a single int.
     ValueError
-        If `temperature` is not positive and finite.
+        If `temperature` is not positive and finite in at least float64.
     numpy.exceptions.AxisError
         If `axis` is out of range.
 
@@ -354,7 +461,15 @@ def gumbel_softmax(
     can flow through a discrete choice. In an autodiff framework the
     straight-through variant uses ``y_hard - stop_gradient(y) + y``: the
     forward value is one-hot, the gradient that of ``y``. NumPy has no
-    autodiff, so ``hard=True`` returns the forward value.
+    autodiff, so ``hard=True`` returns the forward value: the one-hot vector
+    of :func:`gumbel_argmax` with the same generator.
+
+    The sample is computed in at least float64 and rounded once to the dtype
+    of `logits`. Non-finite logits follow softmax's limits (see
+    :ref:`api-rules`): a ``-inf`` logit gets 0, tied ``+inf`` logits are
+    equally likely to win, a slice of only ``-inf`` is a uniform draw, and a
+    NaN makes its slice NaN (also when `hard`); an empty input gives an
+    empty result.
 
     Examples
     --------
@@ -367,13 +482,16 @@ def gumbel_softmax(
     array([0., 0., 1.])
     """
     logits = as_float_array(logits, "logits")
-    position = _single_axis(axis, logits.ndim)
-    tau = _check_temperature(temperature)
-    noise = _check_generator(rng).gumbel(size=logits.shape)
-    sample = softmax_with_temperature(logits + noise, tau, axis=position)
+    position = single_axis(axis, logits.ndim, "gumbel_softmax")
+    tau = _check_temperature(temperature, wide(logits.dtype))
+    scores = _perturbed(logits, _check_generator(rng), position)
     if not hard:
-        return sample
-    winners = np.expand_dims(np.argmax(sample, axis=position), position)
-    one_hot = np.zeros_like(sample)
-    np.put_along_axis(one_hot, winners, 1, axis=position)
+        sample = softmax_with_temperature(scores, tau, axis=position)
+        return sample.astype(logits.dtype, copy=False)
+    one_hot = np.zeros_like(logits)
+    if logits.size:
+        winners = np.expand_dims(np.argmax(scores, axis=position), position)
+        np.put_along_axis(one_hot, winners, 1, axis=position)
+        nan_slices = np.expand_dims(_nan_slices(scores, position), position)
+        one_hot = np.where(nan_slices, np.nan, one_hot)
     return one_hot

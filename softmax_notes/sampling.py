@@ -34,15 +34,14 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import as_float_array, single_axis
 from .core import _shift_by_max, softmax
-from .jacobian import _single_axis
 from .relatives import _check_generator, _check_temperature
 
 __all__ = ["sample_logits", "sampling_probs", "top_k_filter", "top_p_filter"]
 
 
-def _logits_last(logits: ArrayLike, axis: int) -> tuple[NDArray[np.floating], int]:
+def _logits_last(logits: ArrayLike, axis: int, function: str) -> tuple[NDArray[np.floating], int]:
     """Validate `logits` and return them with the class axis moved last, and that axis."""
     if isinstance(logits, np.ma.MaskedArray):
         raise TypeError(
@@ -50,7 +49,7 @@ def _logits_last(logits: ArrayLike, axis: int) -> tuple[NDArray[np.floating], in
             "tokens, fill them with -inf first: logits.filled(-np.inf)"
         )
     array = as_float_array(logits, "logits")
-    position = _single_axis(axis, array.ndim)
+    position = single_axis(axis, array.ndim, function)
     return np.moveaxis(array, position, -1), position
 
 
@@ -153,7 +152,7 @@ def top_k_filter(logits: ArrayLike, k: int, axis: int = -1) -> NDArray[np.floati
     >>> top_k_filter([1.0, 2.0, 2.0, 0.5], 2)  # a tie with the 2nd largest is kept
     array([-inf,   2.,   2., -inf])
     """
-    x, position = _logits_last(logits, axis)
+    x, position = _logits_last(logits, axis, "top_k_filter")
     k = _check_k(k)
     filtered = _top_k_last(x, k)
     filtered = np.where(_nan_slices(x), np.nan, filtered).astype(x.dtype, copy=False)
@@ -222,7 +221,7 @@ def top_p_filter(logits: ArrayLike, p: float, axis: int = -1) -> NDArray[np.floa
     >>> top_p_filter(logits, 0.5).round(4)  # 0.5 alone reaches 0.5
     array([-0.6931,    -inf,    -inf,    -inf])
     """
-    x, position = _logits_last(logits, axis)
+    x, position = _logits_last(logits, axis, "top_p_filter")
     p = _check_p(p)
     filtered = _top_p_last(x, p)
     filtered = np.where(_nan_slices(x), np.nan, filtered).astype(x.dtype, copy=False)
@@ -318,7 +317,7 @@ def sampling_probs(
     >>> sampling_probs(logits, temperature=2.0, top_p=0.7).round(4)
     array([0.4274, 0.2703, 0.3022, 0.    ])
     """
-    x, position = _logits_last(logits, axis)
+    x, position = _logits_last(logits, axis, "sampling_probs")
     temperature, top_k, top_p = _check_options(temperature, top_k, top_p)
     probs = _sampling_probs_last(x, temperature, top_k, top_p)
     return np.moveaxis(probs.astype(x.dtype), -1, position)
@@ -378,7 +377,7 @@ def sample_logits(
     >>> np.bincount(draws, minlength=4) / 10_000  # top-2: [2/3, 0, 1/3, 0]
     array([0.6649, 0.    , 0.3351, 0.    ])
     """
-    x, _ = _logits_last(logits, axis)
+    x, _ = _logits_last(logits, axis, "sample_logits")
     temperature, top_k, top_p = _check_options(temperature, top_k, top_p)
     rng = _check_generator(rng)
     batch_shape = x.shape[:-1]

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import accumulator, as_float_array, reject_masked
+from .core import sigmoid
 
 __all__ = ["HierarchicalSoftmax", "OnlineSoftmax", "online_logsumexp"]
 
@@ -27,16 +28,17 @@ Tree = int | tuple["Tree", "Tree"]
 
 
 def _log_sigmoid(x: NDArray[np.floating]) -> NDArray[np.floating]:
-    """``log(1 / (1 + e^-x))`` without overflow: ``-log(e^0 + e^-x)``."""
-    return -np.logaddexp(0, -x)
+    """``log(1 / (1 + e^-x))`` without overflow: ``-log(e^0 + e^-x)``; NaN stays NaN, silently."""
+    with np.errstate(invalid="ignore"):
+        return -np.logaddexp(0, -x)
 
 
 class HierarchicalSoftmax:
     r"""A softmax over the leaves of a binary tree of classes.
 
-    Every internal node ``k`` of the tree has a score ``t_k`` (in a model,
-    ``t_k = w_k \cdot h + b_k`` for the hidden vector ``h``). At node ``k``
-    the path goes left with probability :math:`\sigma(t_k)` and right with
+    Every internal node :math:`k` of the tree has a score :math:`t_k` (in a
+    model, :math:`t_k = w_k \cdot h + b_k` for the hidden vector :math:`h`).
+    At node :math:`k` the path goes left with probability :math:`\sigma(t_k)` and right with
     :math:`\sigma(-t_k) = 1 - \sigma(t_k)`; a class's probability is the
     product along its root-to-leaf path:
 
@@ -75,6 +77,15 @@ class HierarchicalSoftmax:
     the softmax of the logits ``log p(c)`` (:meth:`flat_logits`): their
     softmax is ``p`` itself, since the normalizer is ``sum p = 1``.
 
+    Edge behaviour follows :ref:`api-rules`. Results keep the dtype of the
+    scores, with every path summed (or multiplied) in at least float32. A
+    score of ``+inf`` sends its node's mass left, ``-inf`` right (the limits
+    of :math:`\sigma`); a NaN score makes NaN exactly the classes below its
+    node. Scores must end in an axis of ``num_nodes`` entries (a 0-d array
+    or a wrong length is a ``ValueError`` naming `scores`); an empty batch
+    gives an empty result. The tree is walked without recursion, so a chain
+    of any depth is fine (it costs ``num_classes * depth`` memory).
+
     References
     ----------
     F. Morin and Y. Bengio, "Hierarchical probabilistic neural network
@@ -95,18 +106,20 @@ class HierarchicalSoftmax:
     """
 
     def __init__(self, tree: Tree) -> None:
-        paths: dict[int, list[tuple[int, int]]] = {}
+        paths: dict[int, tuple[tuple[int, int], ...]] = {}
         node_count = 0
-
-        def visit(node: Tree, path: list[tuple[int, int]]) -> None:
-            nonlocal node_count
+        # Pre-order with an explicit stack, not recursion: a chain of a few thousand
+        # classes is deeper than Python's recursion limit.
+        stack: list[tuple[Tree, tuple[tuple[int, int], ...]]] = [(tree, ())]
+        while stack:
+            node, path = stack.pop()
             if isinstance(node, (int, np.integer)) and not isinstance(node, (bool, np.bool_)):
                 if node < 0:
                     raise ValueError(f"class indices must be non-negative, got leaf {node}")
                 if int(node) in paths:
                     raise ValueError(f"class {node} appears more than once in the tree")
                 paths[int(node)] = path
-                return
+                continue
             if not (isinstance(node, tuple) and len(node) == 2):
                 raise ValueError(
                     "every internal node must be a pair (left, right) and every leaf an int "
@@ -114,10 +127,9 @@ class HierarchicalSoftmax:
                 )
             index = node_count
             node_count += 1
-            visit(node[0], [*path, (index, 1)])
-            visit(node[1], [*path, (index, -1)])
+            stack.append((node[1], (*path, (index, -1))))
+            stack.append((node[0], (*path, (index, 1))))  # popped first: the left subtree
 
-        visit(tree, [])
         if len(paths) < 2:
             raise ValueError(f"a tree needs at least two classes, got {len(paths)}")
         missing = sorted(set(range(len(paths))) - set(paths))
@@ -130,11 +142,9 @@ class HierarchicalSoftmax:
         self.depth = max(len(path) for path in paths.values())
         # Paths padded to the common depth: padding has node 0 and sign 0 (a factor of 1).
         self._nodes = np.zeros((self.num_classes, self.depth), dtype=np.intp)
-        self._signs = np.zeros((self.num_classes, self.depth))
+        self._signs = np.zeros((self.num_classes, self.depth), dtype=np.int8)
         for leaf, path in paths.items():
-            for step, (node, sign) in enumerate(path):
-                self._nodes[leaf, step] = node
-                self._signs[leaf, step] = sign
+            self._nodes[leaf, : len(path)], self._signs[leaf, : len(path)] = zip(*path, strict=True)
 
     @classmethod
     def balanced(cls, num_classes: int) -> HierarchicalSoftmax:
@@ -180,7 +190,7 @@ class HierarchicalSoftmax:
         if not 0 <= target < self.num_classes:
             raise ValueError(f"class indices must lie in [0, {self.num_classes}), got {target}")
         length = np.count_nonzero(self._signs[target])
-        return self._nodes[target, :length].copy(), self._signs[target, :length].copy()
+        return self._nodes[target, :length].copy(), self._signs[target, :length].astype(float)
 
     def _check_scores(self, scores: ArrayLike) -> NDArray[np.floating]:
         scores = as_float_array(scores, "scores")
@@ -214,6 +224,7 @@ class HierarchicalSoftmax:
             If `target` is not an integer array.
         """
         scores = self._check_scores(scores)
+        reject_masked(target, "target")
         target = np.asarray(target)
         if target.dtype.kind not in "iu":
             raise TypeError(f"target must be integer class indices, got dtype {target.dtype}")
@@ -228,21 +239,42 @@ class HierarchicalSoftmax:
                 f"class indices must lie in [0, {self.num_classes}), got {int(outside.flat[0])}"
             )
         nodes, signs = self._nodes[target], self._signs[target]
-        on_path = np.take_along_axis(scores, nodes, axis=-1)
-        return np.sum(np.where(signs != 0, _log_sigmoid(signs * on_path), 0), axis=-1)
+        return self._sum_of_logs(np.take_along_axis(scores, nodes, axis=-1), signs)
 
     def flat_logits(self, scores: ArrayLike) -> NDArray[np.floating]:
-        """``log p(c)`` for every class: the logits of the equivalent flat softmax, O(n log n)."""
+        """``log p(c)`` for every class: the logits of the equivalent flat softmax, O(n log n).
+
+        Shape ``batch + (n,)``, in the dtype of `scores`.
+        """
         scores = self._check_scores(scores)
-        on_path = scores[..., self._nodes]
-        return np.sum(np.where(self._signs != 0, _log_sigmoid(self._signs * on_path), 0), axis=-1)
+        return self._sum_of_logs(scores[..., self._nodes], self._signs)
 
     def probs(self, scores: ArrayLike) -> NDArray[np.floating]:
-        """All ``n`` class probabilities, shape ``batch + (n,)``; they sum to 1."""
-        return np.exp(self.flat_logits(scores))
+        """All ``n`` class probabilities, shape ``batch + (n,)``; they sum to 1.
+
+        Each is the product of the sigmoids along its path, in at least
+        float32 and rounded once to the dtype of `scores`: relative error of
+        a few units of rounding per level, where ``exp(flat_logits)`` would
+        add the rounding of ``log p`` times ``|log p|``.
+        """
+        scores = self._check_scores(scores)
+        factors = sigmoid(_turns(scores[..., self._nodes], self._signs))
+        factors = np.where(self._signs != 0, factors, 1)
+        return np.prod(factors, axis=-1, dtype=accumulator(scores.dtype)).astype(scores.dtype)
+
+    @staticmethod
+    def _sum_of_logs(on_path: NDArray[np.floating], signs: NDArray[np.int8]) -> NDArray:
+        """``sum_k log sigmoid(sign_k * score_k)`` over the path (last axis), padding skipped."""
+        terms = np.where(signs != 0, _log_sigmoid(_turns(on_path, signs)), 0)
+        return np.sum(terms, axis=-1, dtype=accumulator(on_path.dtype)).astype(on_path.dtype)
 
 
-@dataclass(frozen=True)
+def _turns(on_path: NDArray[np.floating], signs: NDArray[np.int8]) -> NDArray[np.floating]:
+    """``sign * score`` as a choice, not a product: padding (sign 0) never makes ``0 * inf``."""
+    return np.where(signs < 0, -on_path, on_path)
+
+
+@dataclass(frozen=True, eq=False)
 class OnlineSoftmax:
     r"""The softmax normalizer of a stream of logits, built one chunk at a time.
 
@@ -260,9 +292,11 @@ class OnlineSoftmax:
     Attributes
     ----------
     max : ndarray
-        Running maximum, shape ``batch`` (the chunks' shape without the last axis).
+        Running maximum, shape ``batch`` (the chunks' shape without the last
+        axis), in the chunks' dtype.
     total : ndarray
-        Running sum of ``exp(x - max)``.
+        Running sum of ``exp(x - max)``, in at least float32: a float16 stream
+        of more than 65504 entries has a sum beyond float16's range.
     count : int
         Number of entries per slice seen so far.
 
@@ -270,11 +304,16 @@ class OnlineSoftmax:
     -----
     The streamed axis is the last one; chunks must share the batch shape
     (all other axes), or :meth:`update` raises ``ValueError`` naming both
-    shapes. Non-finite entries follow :func:`~softmax_notes.softmax`: a
-    ``-inf`` entry adds nothing to the normalizer (so does a chunk of only
-    ``-inf``, e.g. a fully masked block of attention scores), ``+inf``
-    entries share all the mass, and a NaN makes its slice NaN. Nothing
-    overflows, because every exponent is at most 0.
+    shapes. Non-finite entries follow :func:`~softmax_notes.softmax` (see
+    :ref:`api-rules`): a ``-inf`` entry adds nothing to the normalizer (so
+    does a chunk of only ``-inf``, e.g. a fully masked block of attention
+    scores), ``+inf`` entries share all the mass, a stream of only ``-inf``
+    is uniform, and a NaN makes its slice NaN. Nothing overflows, because
+    every exponent is at most 0. Results keep the chunks' dtype.
+
+    States are values: immutable (their arrays are read-only), equal when
+    they hold the same numbers (``==``, with NaN equal to NaN), and not
+    hashable.
 
     This is the reduction at the heart of fused attention kernels
     (FlashAttention, Dao et al. 2022): each block of scores is exponentiated
@@ -305,10 +344,44 @@ class OnlineSoftmax:
     total: NDArray[np.floating]
     count: int = 0
 
+    def __post_init__(self) -> None:
+        peak, total = as_float_array(self.max, "max"), as_float_array(self.total, "total")
+        if peak.shape != total.shape:
+            raise ValueError(
+                f"max and total must have the same (batch) shape, got {peak.shape} "
+                f"and {total.shape}"
+            )
+        if isinstance(self.count, (bool, np.bool_)) or not isinstance(
+            self.count, (int, np.integer)
+        ) or self.count < 0:
+            raise ValueError(f"count must be a non-negative int, got {self.count!r}")
+        for name, value in (("max", peak), ("total", total)):
+            frozen = np.array(value)  # a copy: the caller's array stays writable
+            frozen.flags.writeable = False
+            object.__setattr__(self, name, frozen)
+        object.__setattr__(self, "count", int(self.count))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OnlineSoftmax):
+            return NotImplemented
+        return (
+            self.count == other.count
+            and self.max.shape == other.max.shape
+            and np.array_equal(self.max, other.max, equal_nan=True)
+            and np.array_equal(self.total, other.total, equal_nan=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, built on mutable arrays
+
     @classmethod
-    def empty(cls, batch_shape: tuple[int, ...] = ()) -> OnlineSoftmax:
-        """The state of an empty stream (the identity of the merge): ``m = -inf``, ``d = 0``."""
-        return cls(np.full(batch_shape, -np.inf), np.zeros(batch_shape), 0)
+    def empty(cls, batch_shape: tuple[int, ...] = (), dtype: type = np.float64) -> OnlineSoftmax:
+        """The state of an empty stream (the identity of the merge): ``m = -inf``, ``d = 0``.
+
+        Its `dtype` does not matter: merged with a state, or updated with a
+        chunk, it gives that state, or the chunk's state, unchanged.
+        """
+        dtype = np.dtype(dtype)
+        return cls(np.full(batch_shape, -np.inf, dtype), np.zeros(batch_shape, accumulator(dtype)))
 
     @classmethod
     def from_chunk(cls, chunk: ArrayLike) -> OnlineSoftmax:
@@ -317,18 +390,32 @@ class OnlineSoftmax:
         if chunk.ndim == 0:
             raise ValueError("a chunk must have at least one axis (the streamed, last axis)")
         if chunk.shape[-1] == 0:
-            return cls.empty(chunk.shape[:-1])
+            return cls.empty(chunk.shape[:-1], chunk.dtype)
         peak = np.max(chunk, axis=-1)
-        total = np.sum(np.exp(_shift(chunk, peak[..., None])), axis=-1)
+        exps = np.exp(_shift(chunk, peak[..., None]))
+        total = np.sum(exps, axis=-1, dtype=accumulator(chunk.dtype))
         return cls(peak, total, chunk.shape[-1])
 
     def merge(self, other: OnlineSoftmax) -> OnlineSoftmax:
-        """The state of both streams: ``(m, d) + (m', d') = (M, d e^(m-M) + d' e^(m'-M))``."""
+        """The state of both streams: ``(m, d) + (m', d') = (M, d e^(m-M) + d' e^(m'-M))``.
+
+        A state that has seen nothing is the identity: merging with it returns
+        the other state unchanged (in particular, in its dtype).
+        """
+        if not isinstance(other, OnlineSoftmax):
+            raise TypeError(
+                f"other must be an OnlineSoftmax state, got {type(other).__name__}; "
+                "make one with OnlineSoftmax.from_chunk(chunk)"
+            )
         if self.max.shape != other.max.shape:
             raise ValueError(
                 f"cannot merge states of batch shapes {self.max.shape} and {other.max.shape}; "
                 "all chunks must have the same shape except along the last (streamed) axis"
             )
+        if other.count == 0:
+            return self
+        if self.count == 0:
+            return other
         peak = np.maximum(self.max, other.max)
         total = self.total * _rescale(self.max, peak) + other.total * _rescale(other.max, peak)
         return OnlineSoftmax(peak, total, self.count + other.count)
@@ -339,39 +426,46 @@ class OnlineSoftmax:
         A state that has seen nothing yet takes the batch shape of its first chunk.
         """
         chunk = as_float_array(chunk, "chunk")
-        if chunk.shape[:-1] != self.max.shape and self.count > 0:
+        if self.count == 0:
+            return OnlineSoftmax.from_chunk(chunk)
+        if chunk.shape[:-1] != self.max.shape:
             raise ValueError(
                 f"chunk has shape {chunk.shape}, so batch shape {chunk.shape[:-1]}, but the "
                 f"stream so far has batch shape {self.max.shape}; chunks may differ only "
                 "along the last (streamed) axis"
             )
-        start = self if self.count > 0 else OnlineSoftmax.empty(chunk.shape[:-1])
-        return start.merge(OnlineSoftmax.from_chunk(chunk))
+        return self.merge(OnlineSoftmax.from_chunk(chunk))
 
     def logsumexp(self) -> NDArray[np.floating]:
-        """``m + log d``: the log of the normalizer, ``-inf`` for an empty stream."""
+        """``m + log d``: the log of the normalizer, ``-inf`` for an empty stream.
+
+        In the dtype of ``max``; absolutely (not relatively) accurate near 0.
+        """
         with np.errstate(divide="ignore", invalid="ignore"):
             result = np.where(np.isinf(self.max), self.max, self.max + np.log(self.total))
-        return result[()]
+        return result.astype(self.max.dtype)[()]
 
     def probabilities(self, chunk: ArrayLike) -> NDArray[np.floating]:
         """``exp(chunk - m) / d``: softmax entries of `chunk` relative to the whole stream.
 
         The second pass of a streaming softmax; `chunk` must be part of the
         stream this state has seen (with its batch shape). A stream of only
-        ``-inf`` gives the uniform ``1 / count``.
+        ``-inf`` gives the uniform ``1 / count``. The result has the dtype of
+        `chunk` (promoted with the state's).
         """
         chunk = as_float_array(chunk, "chunk")
         if chunk.shape[:-1] != self.max.shape:
             raise ValueError(
                 f"chunk has batch shape {chunk.shape[:-1]}, the stream {self.max.shape}"
             )
+        dtype = np.result_type(chunk, self.max)
         peak = self.max[..., None]
-        probs = np.exp(_shift(chunk, peak)) / self.total[..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            probs = np.exp(_shift(chunk, peak)) / self.total[..., None]
         all_masked = np.isneginf(peak)
         if all_masked.any():
-            probs = np.where(all_masked, 1 / max(self.count, 1), probs)
-        return probs
+            probs = np.where(all_masked, np.divide(1, max(self.count, 1), dtype=dtype), probs)
+        return probs.astype(dtype)
 
 
 def _shift(chunk: NDArray[np.floating], peak: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -380,19 +474,30 @@ def _shift(chunk: NDArray[np.floating], peak: NDArray[np.floating]) -> NDArray[n
         shifted = chunk - peak
     infinite = np.isinf(peak)
     if infinite.any():
-        at_peak = np.where(chunk == peak, 0.0, -np.inf)
+        at_peak = np.where(chunk == peak, 0, -np.inf).astype(shifted.dtype)
         shifted = np.where(infinite, at_peak, shifted)
     return shifted
 
 
 def _rescale(peak: NDArray[np.floating], new_peak: NDArray[np.floating]) -> NDArray[np.floating]:
-    """``exp(peak - new_peak)``, and 1 where both are the same infinity."""
-    with np.errstate(invalid="ignore"):
-        return np.where(peak == new_peak, 1.0, np.exp(peak - new_peak))
+    """``exp(peak - new_peak)``, and 1 where both are the same infinity.
+
+    A difference beyond the float range rounds to ``-inf``, whose ``exp`` is the
+    correctly rounded 0: that overflow is silent.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(peak == new_peak, 1, np.exp(peak - new_peak))
 
 
 def online_logsumexp(chunks: Iterable[ArrayLike]) -> NDArray[np.floating]:
     """``logsumexp`` of the concatenation of `chunks` along the last axis, in one pass.
+
+    The chunks share their batch shape (all axes but the last); the result
+    has that shape and the chunks' dtype. Edge behaviour follows
+    :ref:`api-rules` and :class:`OnlineSoftmax`: no chunks, or only empty
+    ones, give ``-inf`` (the log of an empty sum), as does a stream of only
+    ``-inf``; any ``+inf`` gives ``+inf``; a NaN makes its slice NaN. A 0-d
+    chunk is a ``ValueError``.
 
     Examples
     --------
@@ -400,6 +505,8 @@ def online_logsumexp(chunks: Iterable[ArrayLike]) -> NDArray[np.floating]:
     >>> from softmax_notes import online_logsumexp
     >>> float(np.round(online_logsumexp([[0.0, 1.0], [2.0], [-np.inf, 3.0]]), 6))
     3.44019
+    >>> online_logsumexp([np.zeros(40_000, np.float16), np.zeros(40_000, np.float16)])
+    np.float16(11.29)
     """
     state = OnlineSoftmax.empty()
     for chunk in chunks:

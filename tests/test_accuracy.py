@@ -47,12 +47,16 @@ def _exact_log_sum_exp(row: np.ndarray) -> mpmath.mpf:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_softmax_stays_under_the_blanchard_higham_higham_bound(dtype):
+def test_softmax_stays_under_the_bound_for_its_own_algorithm(dtype):
+    # NumPy's float64 exp is within u; its vectorized float32 exp within about 3.4 u
+    # (chapter 3 measures both), hence c_exp = 1 and 4.
+    exp_error = 1.0 if dtype == np.float64 else 4.0
     worst_fraction = 0.0
     for row in _logit_rows(dtype):
         errors = softmax_relative_error(softmax(row), row)
         assert not np.isnan(errors).any(), "a probability underflowed: shrink the spread"
-        worst_fraction = max(worst_fraction, float(np.max(errors) / softmax_error_bound(row)))
+        bound = softmax_error_bound(row, exp_error=exp_error)
+        worst_fraction = max(worst_fraction, float(np.max(errors) / bound))
     assert worst_fraction <= 1.0
 
 

@@ -71,3 +71,56 @@ def test_predict_is_the_argmax_of_the_softmax(problem):
     W, b, X, _ = problem
     probs = scipy.special.softmax(X @ W + b, axis=1)
     np.testing.assert_array_equal(predict(W, b, X), probs.argmax(axis=1))
+
+
+# Regressions: arguments named, NaN never turned into a clean class (issue 10)
+
+
+def test_predict_refuses_features_that_are_not_finite():
+    W, b = np.eye(2), np.zeros(2)
+    with pytest.raises(ValueError, match=r"X must be finite"):
+        predict(W, b, np.array([[np.nan, 1.0], [0.0, 1.0]]))
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("X", np.ma.array([[1.0, 2.0]], mask=[[0, 1]])), ("W", np.ma.array(np.eye(2))), ("b", np.ma.zeros(2))],
+)
+def test_masked_parameters_and_features_are_rejected_by_name(argument, value):
+    inputs = {"W": np.eye(2), "b": np.zeros(2), "X": np.ones((1, 2))}
+    inputs[argument] = value
+    with pytest.raises(TypeError, match=rf"{argument} is a masked array"):
+        forward(**inputs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"n_per_class": 2.5}, TypeError, "n_per_class"),
+        ({"n_per_class": -1}, ValueError, "n_per_class"),
+        ({"n_classes": 0}, ValueError, "n_classes"),
+        ({"rng": 0}, TypeError, "rng"),
+        ({"radius": np.nan}, ValueError, "radius"),
+    ],
+)
+def test_make_blobs_names_a_bad_argument(kwargs, error, message):
+    arguments = {"n_per_class": 2, "n_classes": 3, "rng": np.random.default_rng(0)} | kwargs
+    with pytest.raises(error, match=message):
+        make_blobs(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+        ({"learning_rate": "0.1"}, TypeError, "learning_rate"),
+        ({"steps": -1}, ValueError, "steps"),
+        ({"steps": 1.5}, TypeError, "steps"),
+        ({"n_classes": 0}, ValueError, "n_classes"),
+    ],
+)
+def test_fit_names_a_bad_argument(kwargs, error, message):
+    X, y = make_blobs(3, 2, np.random.default_rng(0))
+    arguments = {"n_classes": 2, "learning_rate": 0.1, "steps": 2} | kwargs
+    with pytest.raises(error, match=message):
+        fit(X, y, **arguments)

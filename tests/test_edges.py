@@ -4,6 +4,9 @@ Non-finite rules (one test each), finite inputs at the ends of every float
 range, the dtype rules, zero-dimensional and empty inputs, and log-sum-exp's
 relative accuracy near zero. Expected values come from mpmath, NumPy's own
 ``logaddexp``, SciPy's ``expit`` or the mathematical limit written out by hand.
+Then the arguments every function shares (masked arrays, axes), and the
+tools that check the others: the audit tools, which must never under-report,
+and ``numerical_gradient``, which must never return a silent NaN.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from scipy import special
 from softmax_notes import (
     log_softmax,
     logsumexp,
+    numerical_gradient,
     sigmoid,
     softmax,
+    softmax_error_bound,
     softmax_jacobian,
     softmax_jvp,
+    softmax_relative_error,
 )
 
 FLOAT_DTYPES = [np.float16, np.float32, np.float64]
@@ -263,3 +269,130 @@ def test_softmax_jacobian_of_finite_extremes_is_finite(dtype):
     jacobian = softmax_jacobian(np.array([big, -big, 0.0], dtype=dtype))
     assert jacobian.dtype == dtype
     np.testing.assert_array_equal(jacobian, np.zeros((3, 3), dtype=dtype))
+
+
+# --- arguments every function shares: masked arrays and axes ------------------------------
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax, logsumexp, sigmoid])
+def test_masked_logits_are_rejected_instead_of_silently_unmasked(function):
+    # np.asarray drops the mask: the masked 100 would take all the probability.
+    masked = np.ma.array([0.0, 100.0], mask=[False, True])
+    with pytest.raises(TypeError, match=r"x is a masked array.*x\.filled\(-np\.inf\)"):
+        function(masked)
+    # The fix the message suggests gives the masked class probability exactly 0.
+    np.testing.assert_array_equal(softmax(masked.filled(-np.inf)), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("axis", [1.0, "1", (0, 1.0), [0.5]])
+@pytest.mark.parametrize("function", [softmax, log_softmax, logsumexp])
+def test_an_axis_that_is_not_an_int_is_a_type_error_naming_axis(function, axis):
+    with pytest.raises(TypeError, match=r"axis must be an int, a tuple of ints or None, got"):
+        function(np.zeros((2, 3)), axis=axis)
+
+
+def test_an_axis_may_be_a_list_or_a_numpy_integer():
+    logits = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(softmax(logits, axis=[0, 1]), softmax(logits, axis=None))
+    np.testing.assert_array_equal(softmax(logits, axis=np.int64(0)), softmax(logits, axis=0))
+
+
+# --- the audit tools never under-report ----------------------------------------------------
+
+LONG_DOUBLE_IS_WIDER = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
+
+
+@pytest.mark.skipif(not LONG_DOUBLE_IS_WIDER, reason="long double is float64 on this platform")
+def test_relative_error_reads_long_double_logits_and_probabilities_exactly():
+    # 1 + 2**-56 is a long double but rounds to 1 in float64, where softmax is [0.5, 0.5]:
+    # read as float64, the wrong answer [0.5, 0.5] would be reported exact.
+    logits = np.array([1, 1 + np.longdouble(2) ** -56], dtype=np.longdouble)
+    wrong = softmax_relative_error(np.array([0.5, 0.5], dtype=np.longdouble), logits)
+    np.testing.assert_allclose(wrong, 2.0**-57, rtol=1e-3)
+    right = softmax_relative_error(softmax(logits), logits)
+    assert np.max(right) <= 2 * np.finfo(np.longdouble).eps
+
+
+def test_relative_error_reports_a_nan_or_infinite_output_as_an_infinite_error():
+    # NaN would read as "underflow, not measured", and np.nanmax would hide it.
+    errors = softmax_relative_error([np.nan, 0.5], [0.0, 0.0])
+    assert errors.tolist() == [np.inf, 0.0]
+    assert softmax_relative_error([np.inf, 0.5], [0.0, 0.0])[0] == np.inf
+
+
+def test_relative_error_measures_a_wrong_value_where_the_exact_one_underflows():
+    # The exact second probability, e^-800 / (1 + e^-800), is below float64's smallest normal.
+    assert np.isnan(softmax_relative_error([1.0, 0.0], [0.0, -800.0])[1])  # underflow: not measured
+    assert softmax_relative_error([0.5, 0.5], [0.0, -800.0])[1] == np.inf  # wrong: reported
+
+
+@pytest.mark.parametrize(
+    ("digits", "error"),
+    [(-5, ValueError), (0, ValueError), (10, ValueError), (2.5, TypeError), (True, TypeError)],
+)
+def test_relative_error_needs_a_reference_far_more_precise_than_the_probabilities(digits, error):
+    with pytest.raises(error, match="digits"):
+        softmax_relative_error([0.5, 0.5], [0.0, 0.0], digits=digits)
+    # float32 probabilities of float32 logits need fewer digits than float64 ones.
+    errors = softmax_relative_error(np.float32([0.5, 0.5]), np.float32([0.0, 0.0]), digits=16)
+    assert errors.tolist() == [0, 0]
+
+
+def test_relative_error_needs_logits_with_a_last_axis():
+    with pytest.raises(ValueError, match="x needs at least one axis"):
+        softmax_relative_error(1.0, 0.0)
+
+
+def test_error_bound_of_float16_logits_measures_the_spread_in_float64():
+    # max - min = 120000 overflows float16; the bound must still be the (large) finite number.
+    unit_roundoff = float(np.finfo(np.float16).eps) / 2
+    bound = softmax_error_bound(np.float16([-60000.0, 60000.0]))
+    assert float(bound) == (2 * 120000 + 2 + 1 + 2) * unit_roundoff
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_error_bound_rejects_non_finite_logits(bad):
+    with pytest.raises(ValueError, match="x must be finite"):
+        softmax_error_bound([0.0, bad])
+
+
+@pytest.mark.parametrize("exp_error", [-1.0, np.nan, np.inf, True, "1"])
+def test_error_bound_exp_error_must_be_a_finite_non_negative_number(exp_error):
+    with pytest.raises(ValueError, match="exp_error"):
+        softmax_error_bound([0.0, 1.0], exp_error=exp_error)
+
+
+@pytest.mark.parametrize("dtype", ["int64", True, "no such dtype"])
+def test_error_bound_dtype_must_be_a_float_dtype(dtype):
+    with pytest.raises(TypeError, match="dtype"):
+        softmax_error_bound([0.0, 1.0], dtype=dtype)
+
+
+# --- numerical_gradient never returns a silent NaN -----------------------------------------
+
+
+@pytest.mark.parametrize(("point", "eps"), [([1e20, 1.0], 1e-30), ([1.0], 1e-17)])
+def test_numerical_gradient_rejects_a_step_that_rounds_to_nothing(point, eps):
+    with pytest.raises(ValueError, match=r"eps=.* rounds to nothing at x\[0\]"):
+        numerical_gradient(np.sum, point, eps=eps)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_numerical_gradient_needs_a_finite_point(bad):
+    with pytest.raises(ValueError, match=r"x must be finite"):
+        numerical_gradient(np.sum, [1.0, bad])
+
+
+@pytest.mark.parametrize(("eps", "error"), [("a", TypeError), (True, TypeError), (-1.0, ValueError)])
+def test_numerical_gradient_checks_its_step(eps, error):
+    with pytest.raises(error, match="eps"):
+        numerical_gradient(np.sum, [1.0], eps=eps)
+
+
+@pytest.mark.skipif(not LONG_DOUBLE_IS_WIDER, reason="long double is float64 on this platform")
+def test_numerical_gradient_of_a_long_double_point_works_in_long_double():
+    point = np.array([1.5, -0.25], dtype=np.longdouble)
+    derivative = numerical_gradient(lambda v: np.sum(v**3), point)
+    assert derivative.dtype == np.longdouble
+    # The default step is the cube root of long double's epsilon: far below float64's error.
+    assert np.max(np.abs(derivative - 3 * point**2)) < 1e-12

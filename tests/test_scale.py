@@ -10,6 +10,7 @@ import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from strategies import FLOAT_DTYPES, dtypes, elements
 
 import softmax_notes as sn
 
@@ -159,7 +160,7 @@ chunked_rows = st.integers(1, 60).flatmap(
         arrays(
             np.float64,
             (2, length),
-            elements=st.floats(-700, 700, allow_nan=False, allow_infinity=False) | st.just(-np.inf),
+            elements=elements(np.float64, "finite", 700) | st.just(-np.inf),
         ),
         st.lists(st.integers(0, length), max_size=6),
     )
@@ -297,3 +298,150 @@ def test_softmax_non_finite_rules_hold_in_every_block():
     vector = np.random.default_rng(6).normal(size=200_001)
     vector[-1] = np.inf
     assert sn.softmax(vector)[-1] == 1 and np.all(sn.softmax(vector)[:-1] == 0)
+
+
+# Regressions: the scale tools keep the core's promises (issue 10)
+
+def test_float16_online_normaliser_of_more_than_65504_entries_matches_logsumexp():
+    # The running sum of 70000 terms near 1 overflows float16 (largest finite value 65504).
+    logits = np.random.default_rng(16).uniform(-1, 0, 70_000).astype(np.float16)
+    chunks = np.array_split(logits, 3)
+    result = sn.online_logsumexp(chunks)
+    assert result.dtype == np.float16
+    assert result == sn.logsumexp(logits)
+    state = sn.OnlineSoftmax.empty()
+    for chunk in chunks:
+        state = state.update(chunk)
+    probs = np.concatenate([state.probabilities(chunk) for chunk in chunks])
+    assert probs.dtype == np.float16
+    np.testing.assert_allclose(
+        probs.astype(np.float64),
+        scipy.special.softmax(logits.astype(np.float64)),
+        rtol=4 * float(np.finfo(np.float16).eps),
+        atol=2 * float(np.finfo(np.float16).smallest_subnormal),
+    )
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_online_states_keep_the_chunks_dtype(dtype):
+    chunk = np.array([[1.0, 2.0], [0.0, -np.inf]], dtype=dtype)
+    state = sn.OnlineSoftmax.empty().update(chunk)
+    assert state.max.dtype == dtype
+    assert state.logsumexp().dtype == dtype
+    assert state.probabilities(chunk).dtype == dtype
+    assert sn.OnlineSoftmax.from_chunk(chunk).merge(sn.OnlineSoftmax.empty((2,))).max.dtype == dtype
+    assert sn.online_logsumexp([chunk, chunk]).dtype == dtype
+
+
+def test_online_states_compare_by_value():
+    first = sn.OnlineSoftmax.from_chunk(np.array([[0.0, 1.0], [2.0, np.nan]]))
+    again = sn.OnlineSoftmax.from_chunk(np.array([[0.0, 1.0], [2.0, np.nan]]))
+    assert first == again  # NaN states equal each other, as the same stream should
+    assert first != first.update(np.zeros((2, 1)))
+    assert first != sn.OnlineSoftmax.from_chunk(np.zeros((3, 2)))
+    assert first != "a state"
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(first)
+
+
+def test_online_state_arrays_are_read_only():
+    state = sn.OnlineSoftmax.from_chunk(np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="read-only"):
+        state.total[...] = 0
+
+
+def test_merging_something_that_is_not_a_state_is_a_type_error():
+    with pytest.raises(TypeError, match="other must be an OnlineSoftmax state, got int"):
+        sn.OnlineSoftmax.empty().merge(3)
+
+
+def test_a_state_checks_its_fields():
+    with pytest.raises(ValueError, match="max and total"):
+        sn.OnlineSoftmax(np.zeros(2), np.zeros(3), 1)
+    with pytest.raises(ValueError, match="count"):
+        sn.OnlineSoftmax(np.zeros(2), np.zeros(2), -1)
+
+
+def chain(num_classes: int):
+    """The deepest tree: (0, (1, (2, ... (n-2, n-1)))), built without recursion."""
+    tree = num_classes - 1
+    for leaf in range(num_classes - 2, -1, -1):
+        tree = (leaf, tree)
+    return tree
+
+
+def test_a_deep_chain_tree_does_not_hit_the_recursion_limit():
+    model = sn.HierarchicalSoftmax(chain(1500))
+    assert (model.num_classes, model.num_nodes, model.depth) == (1500, 1499, 1499)
+    probs = model.probs(np.zeros(1499))
+    # Zero scores: every turn has probability 1/2, so class c < n - 1 has 2^-(c+1).
+    np.testing.assert_array_equal(probs[:10], 0.5 ** np.arange(1, 11))
+    np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_hierarchical_results_keep_the_scores_dtype(dtype):
+    model = sn.HierarchicalSoftmax.balanced(5)
+    scores = np.array([[0.5, -1.0, 2.0, 0.0]], dtype=dtype)
+    assert model.probs(scores).dtype == dtype
+    assert model.flat_logits(scores).dtype == dtype
+    assert model.log_prob(scores, [3]).dtype == dtype
+
+
+def test_infinite_scores_follow_the_sigmoid_limits_and_nan_stays_below_its_node():
+    model = sn.HierarchicalSoftmax((0, (1, 2)))  # root: 0 | (1, 2)
+    np.testing.assert_array_equal(model.probs([np.inf, 0.0]), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(model.probs([-np.inf, 0.0]), [0.0, 0.5, 0.5])
+    np.testing.assert_array_equal(model.probs([-np.inf, np.inf]), [0.0, 1.0, 0.0])
+    below = model.probs([0.0, np.nan])
+    assert below[0] == 0.5 and np.isnan(below[1:]).all()
+    assert np.isnan(model.probs([np.nan, 0.0])).all()
+
+
+def test_masked_scores_and_targets_are_rejected():
+    model = sn.HierarchicalSoftmax.balanced(3)
+    with pytest.raises(TypeError, match="scores is a masked array"):
+        model.probs(np.ma.array([0.0, 1.0], mask=[0, 1]))
+    with pytest.raises(TypeError, match="target is a masked array"):
+        model.log_prob(np.zeros((2, 2)), np.ma.array([0, 1], mask=[0, 1]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    dtypes(FLOAT_DTYPES).flatmap(
+        lambda dtype: st.tuples(
+            arrays(dtype, st.tuples(st.integers(1, 3), st.integers(1, 40)), elements=elements(dtype)),
+            st.lists(st.integers(0, 40), max_size=5),
+        )
+    )
+)
+def test_online_normaliser_is_logsumexp_in_every_dtype_and_kind(data):
+    # Any chunking of any logits (extremes, infinities, NaN) in any dtype: the streamed
+    # normalizer and probabilities are the two-pass ones, in the logits' dtype.
+    logits, cuts = data
+    chunks = np.split(logits, sorted(min(cut, logits.shape[-1]) for cut in cuts), axis=-1)
+    state = sn.OnlineSoftmax.empty()
+    for chunk in chunks:
+        state = state.update(chunk)
+    result = np.asarray(state.logsumexp())
+    expected = sn.logsumexp(logits)
+    assert result.dtype == logits.dtype
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
+    info = np.finfo(logits.dtype)
+    both = np.isfinite(expected) & np.isfinite(result)
+    np.testing.assert_array_equal(result[~both], expected[~both])  # infinities and NaN
+    # m + log d is accurate relative to the maximum, not to a result near 0.
+    wide = np.promote_types(result.dtype, np.float64)
+    scale = np.maximum(np.abs(np.max(logits, axis=-1)[both]), 1)
+    error = np.abs(result[both].astype(wide) - expected[both].astype(wide))
+    assert (error <= 8 * float(info.eps) * scale * np.log2(logits.shape[-1] + 1)).all()
+    probs = np.concatenate([state.probabilities(chunk) for chunk in chunks], axis=-1)
+    assert probs.dtype == logits.dtype
+    reference = sn.softmax(logits)
+    np.testing.assert_array_equal(np.isnan(probs), np.isnan(reference))
+    np.testing.assert_allclose(
+        probs,
+        reference,
+        rtol=float(info.eps) * (logits.shape[-1] + 4),
+        atol=4 * float(info.smallest_subnormal),
+    )

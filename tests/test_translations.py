@@ -111,6 +111,6 @@ def test_translations_keep_math_code_references_and_glued_numbers(page):
 
 def test_carried_parts_ignore_words_but_not_targets():
     english = "The loss {glue:text}`loss:.4f` of $s_i$ in `sn.softmax`, see {doc}`04-jacobian`."
-    chinese = "损失为 {glue:text}`loss:.4f`，$s_i$ 见 `sn.softmax` 与 {doc}`雅可比矩阵 <04-jacobian>`。"
+    chinese = "损失为 {glue:text}`loss:.4f` 中 $s_i$ 见 `sn.softmax` 与 {doc}`雅可比矩阵 <04-jacobian>`。"
     assert carried(english) == carried(chinese)
     assert carried(english) != carried(chinese.replace("$s_i$", "$s_j$"))

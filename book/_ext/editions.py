@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EDITIONS = {
     "en": {"prefix": "", "hreflang": "en", "label": "English", "title": None,
            "search": None},
-    "zh_CN": {"prefix": "zh_CN/", "hreflang": "zh-Hans", "label": "简体中文",
+    "zh_CN": {"prefix": "zh_CN/", "hreflang": "zh-Hans", "label": "中文",
               "title": "Softmax 笔记", "search": "搜索本书……"},
 }
 

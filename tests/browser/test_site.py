@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -32,11 +33,13 @@ from softmax_notes import classifier
 
 from .conftest import PHONE, PHONE_WIDTH, ROOT, all_pages, toc_pages, transferred_bytes
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "book" / "_ext"))
+import repository  # book/_ext is not a package, so its path is added above
+
 # index.html only redirects to the introduction; every other page is checked in full.
 PAGES = [path for path in all_pages() if path != "index.html"]
 NOTEBOOK_PAGES = [path for path in toc_pages() if (ROOT / path).with_suffix(".ipynb").exists()]
 MAX_PAGE_BYTES = 1.5 * 1024 * 1024
-REPOSITORY = "softmax-notes/softmax-notes"
 
 
 @cache
@@ -338,11 +341,20 @@ def test_search_finds_jacobian(site):
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
 def test_chapter_offers_download_launch_and_copy_buttons(site, path):
+    """Launch buttons lead to the configured repository, and exist only when it is set.
+
+    tests/test_repository.py builds the site both ways; this checks the site under test.
+    """
     notebook = path.removesuffix(".html") + ".ipynb"
     facts = site.visit(path).facts
     assert any(href.endswith(f"_sources/{notebook}") for href in facts["downloads"]), facts
-    assert f"https://mybinder.org/v2/gh/{REPOSITORY}/main?urlpath=lab/tree/{notebook}" in facts["launches"]
-    assert f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/{notebook}" in facts["launches"]
+    url = repository.configured_url()
+    if url:
+        name = url.removeprefix("https://github.com/")
+        assert f"https://mybinder.org/v2/gh/{name}/main?urlpath=lab/tree/{notebook}" in facts["launches"]
+        assert f"https://colab.research.google.com/github/{name}/blob/main/{notebook}" in facts["launches"]
+    else:
+        assert facts["launches"] == []
     assert facts["codeCells"] > 0
     assert facts["copyButtons"] == facts["codeCells"]
 
