@@ -470,17 +470,17 @@ def _log_softmax_of_vector_into(x: NDArray[np.floating], out: NDArray) -> bool:
     # A vector of one block keeps its exponentials in `out` and shifts again
     # afterwards; a longer one uses a block-sized temporary.
     rest = out if x.size == size else np.empty(size, dtype=x.dtype)
-    total = 0.0
+    total = acc.type(0)  # the accumulator's own type: long double keeps its digits
     for start in range(0, x.size, size):
         shifted = np.subtract(x[start : start + size], peak, out=out[start : start + size])
         part = np.exp(shifted, out=rest[: shifted.size])
         if start <= top < start + size:
             part[top - start] = 0
-        total += float(np.add.reduce(part, dtype=acc))
+        total += np.add.reduce(part, dtype=acc)
     if rest is out:
         np.subtract(x, peak, out=out)
-    # log1p in double precision, rounded to the accumulator (float16 subtracts in float32).
-    np.subtract(out, acc.type(math.log1p(total)), out=out, casting="same_kind")
+    # In the accumulator's dtype, as the general path (float16 subtracts in float32).
+    np.subtract(out, np.log1p(total), out=out, casting="same_kind")
     return True
 
 
