@@ -525,3 +525,31 @@ def test_softmax_and_log_softmax_are_bit_for_bit_the_same_without_the_zero_lifti
     monkeypatch.setattr(core, "_EXP_ONE_IS_EXACT", False)
     np.testing.assert_array_equal(softmax(logits), results[0])
     np.testing.assert_array_equal(log_softmax(logits), results[1])
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+@pytest.mark.parametrize("late", ["+inf", "+inf tie", "nan", "-inf row"])
+def test_long_vectors_with_a_non_finite_entry_late(function, late):
+    # Past one block (65,536 entries) a vector is worked through in pieces; the
+    # maximum, found first, decides between the fast path and the general rules.
+    rng = np.random.default_rng(38)
+    vector = rng.normal(scale=3, size=200_001)
+    if late == "+inf":
+        vector[-3] = np.inf
+    elif late == "+inf tie":
+        vector[[-3, 150_000]] = np.inf
+    elif late == "nan":
+        vector[-3] = np.nan
+    else:
+        vector[:] = -np.inf
+    result = function(vector)
+    with np.errstate(invalid="ignore"):
+        if late == "nan":
+            assert np.isnan(result).all()
+            return
+        ties = np.isposinf(vector) if late != "-inf row" else np.ones(vector.size, bool)
+        expected = np.where(ties, 1 / ties.sum(), 0.0)
+    if function is log_softmax:
+        with np.errstate(divide="ignore"):
+            expected = np.log(expected)
+    np.testing.assert_array_equal(result, expected)
