@@ -283,9 +283,10 @@ def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) 
 # scalar float64 exp (what NumPy calls unless the CPU has AVX-512) sends an
 # argument below 2^-54 in magnitude down a branch of its own. In short rows those
 # zeros fall at random places, one entry in 3 or in 10, the branch is
-# mispredicted, and the whole exp is about 25% slower on rows of 3 (8% on rows
-# of 10, nothing measurable on rows of 100; measured by benchmarks/bench_softmax.py,
-# "tall, 3 classes"). Every s <= 0 with |s| < 2^-54 has exp(s) == 1.0, and so
+# mispredicted, and np.exp of the shifted rows takes about 35% longer on rows of
+# 3 (15% on rows of 10, nothing measurable on rows of 100) than without the
+# zeros; the pass below costs about 7% of an exp. Every s <= 0 with
+# |s| < 2^-54 has exp(s) == 1.0, and so
 # has -2^-54 itself, on the ordinary path: min(s, -2^-54) changes no exponential
 # and takes one cheap pass. It is applied to short rows of float64 only, and
 # only where exp(-2^-54) == 1.0 (checked once below).
