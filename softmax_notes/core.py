@@ -32,18 +32,38 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
     return np.promote_types(dtype, np.float32)
 
 
-# Speed (measured in benchmarks/bench_softmax.py, explained in chapter 8).
-# Softmax makes five passes over its data (max, subtract, exp, sum, scale);
-# softmax over the last axis runs them block by block, about _BLOCK_ELEMENTS
-# entries (512 KiB of float64) at a time, so that the passes after the first
-# find the block in cache and the per-slice temporaries stay small. NumPy
-# reduces a short contiguous axis one tiny slice at a time, paying its loop
-# overhead per slice; an axis of at most _SHORT_AXIS entries is instead reduced
-# column by column, each column one long vectorized operation, a longer one by
-# `np.maximum.reduceat` over the flat array (the max) and by a matrix-vector
-# product with a vector of ones, which BLAS runs fast (the sum).
+# Speed (measured by benchmarks/bench_softmax.py, `make bench`; explained in the
+# appendix "How softmax_notes is made fast", book/appendix-fast-softmax-notes).
+# The algorithms are the ones the docstrings state; what follows changes how
+# NumPy is asked to run them. Softmax makes five passes over its data (max,
+# subtract, exp, sum, scale); over the last axis they run block by block, about
+# _BLOCK_ELEMENTS entries (512 KiB of float64) at a time, so that the passes
+# after the first find the block in cache and the per-slice temporaries stay
+# small. NumPy reduces a short contiguous axis one tiny slice at a time, paying
+# its loop overhead per slice: an axis of at most _SHORT_AXIS entries is
+# reduced column by column, each column one long vectorized operation; a
+# longer one finds its maximum with `np.argmax` (which also says where the
+# maximum is) and every sum is a matrix-vector product with a vector of ones,
+# which BLAS runs fast.
 _SHORT_AXIS = 16
 _BLOCK_ELEMENTS = 1 << 16
+# softmax keeps no block-sized temporary, and exp dominates its passes: fewer,
+# larger blocks (2 MiB of float64) save more Python overhead per call than the
+# smaller ones save in cache misses (about 4% on 10**4 x 100 and 2000 x 5000).
+_SOFTMAX_BLOCK_ELEMENTS = 1 << 18
+_ONES: dict[np.dtype, NDArray] = {}
+
+
+def _ones(n: int, dtype: np.dtype) -> NDArray:
+    """A read-only vector of `n` ones (cached up to a block's length), for ``x @ ones`` sums."""
+    if n > _BLOCK_ELEMENTS:
+        return np.ones(n, dtype=dtype)
+    ones = _ONES.get(dtype)
+    if ones is None:
+        ones = np.ones(_BLOCK_ELEMENTS, dtype=dtype)
+        ones.flags.writeable = False
+        _ONES[dtype] = ones
+    return ones[:n]
 
 
 def _reduce_slices(
@@ -56,10 +76,28 @@ def _reduce_slices(
         for column in range(1, length):
             ufunc(result, x[..., column : column + 1], out=result)
         return result
-    if axes == (x.ndim - 1,) and ufunc is np.maximum and x.flags.c_contiguous:
-        starts = np.arange(0, x.size, length)
-        return np.maximum.reduceat(x.reshape(-1), starts).reshape(*x.shape[:-1], 1)
     return np.asarray(ufunc.reduce(x, axis=axes, keepdims=True, dtype=dtype))
+
+
+def _max_of_last_axis(x: NDArray[np.floating]) -> tuple[NDArray, NDArray | None]:
+    """``(peak, where)``: each last-axis slice's maximum (kept dims) and, for long
+    slices, the flat index in a C-ordered array of `x`'s shape of one entry equal
+    to it (``None`` for short slices).
+
+    ``np.argmax`` runs as fast as ``np.max`` along a long axis and also says
+    where the maximum is, which :func:`log_softmax` uses to leave exactly one
+    maximum out of its sum. A NaN is its slice's "maximum" for both.
+    """
+    length = x.shape[-1]
+    if length <= _SHORT_AXIS:
+        return _reduce_slices(np.maximum, x, (x.ndim - 1,)), None
+    index = np.argmax(x, axis=-1)
+    where = np.arange(0, x.size, length) + index.reshape(-1)
+    if x.flags.c_contiguous:
+        peak = x.reshape(-1)[where]
+    else:
+        peak = np.take_along_axis(x, index[..., None], axis=-1)
+    return peak.reshape(*x.shape[:-1], 1), where
 
 
 def _per_slice(
@@ -81,20 +119,23 @@ def _per_slice(
 
 def _sum_slices(x: NDArray[np.floating], axes: tuple[int, ...], dtype: np.dtype) -> NDArray:
     """Sums over `axes` in `dtype`, with kept dims; a last axis via ``x @ ones`` (BLAS)."""
-    if axes == (x.ndim - 1,) and x.dtype == dtype and x.shape[-1] > 4:
-        return np.matmul(x, np.ones(x.shape[-1], dtype=dtype))[..., None]
+    if axes == (x.ndim - 1,) and x.dtype == dtype and 4 < x.shape[-1] <= _BLOCK_ELEMENTS:
+        return np.matmul(x, _ones(x.shape[-1], dtype))[..., None]
     return _reduce_slices(np.add, x, axes, dtype=dtype)
 
 
-def _blocks(x: NDArray[np.floating], axes: tuple[int, ...]) -> list[tuple[slice, ...]]:
-    """Index tuples that split `x` along axis 0 into cache-sized blocks of whole slices.
+def _blocks(
+    x: NDArray[np.floating], axes: tuple[int, ...], elements: int | None = None
+) -> list[tuple[slice, ...]]:
+    """Index tuples that split `x` along axis 0 into blocks of whole slices, of about
+    `elements` entries each (default ``_BLOCK_ELEMENTS``).
 
     Only a reduction over the last axis of an array with at least two axes is
     split; anything else is one block.
     """
     if x.ndim < 2 or axes != (x.ndim - 1,):
         return [(Ellipsis,)]
-    step = max(1, _BLOCK_ELEMENTS * x.shape[0] // x.size)
+    step = max(1, (elements or _BLOCK_ELEMENTS) * x.shape[0] // x.size)
     return [(slice(start, start + step),) for start in range(0, x.shape[0], step)]
 
 
@@ -109,7 +150,10 @@ def _shift_by_max(
     rounded 0. Slices whose max is infinite are rewritten by the rules in the
     module docstring; that work stays off the path of finite input.
     """
-    peak = _reduce_slices(np.maximum, x, axes)
+    if x.ndim and axes == (x.ndim - 1,):
+        peak, _ = _max_of_last_axis(x)
+    else:
+        peak = _reduce_slices(np.maximum, x, axes)
     # An explicit `out` keeps a zero-dimensional difference an array, not a scalar.
     shifted = _per_slice(np.subtract, x, peak, np.empty_like(x) if out is None else out)
     if not np.isfinite(peak).all():
@@ -181,6 +225,13 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     makes its own slice NaN; an empty input gives an empty result. The only
     input-sized array allocated is the result itself.
 
+    The result depends on the logits only through the shifted differences
+    ``x - m``, so wherever those are exact, shift invariance holds exactly in
+    floating point too: rows that differ by a constant (``[1, 2, 3]`` and
+    ``[4, 5, 6]``) give bit-for-bit the same probabilities, equal logits give
+    exactly ``1/n`` and one logit gives exactly 1. (Skipping the shift when
+    no exponential could overflow would save two passes, and lose this.)
+
     Examples
     --------
     >>> import numpy as np
@@ -199,9 +250,16 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     axes = normalize_axes(axis, x.ndim)
     if x.size == 0:
         return np.empty_like(x)
-    probs = np.empty_like(x)
+    # C order whatever the input's layout: the sums (BLAS) then run the same way for
+    # every layout, so the result does not depend on it.
+    probs = np.empty(x.shape, x.dtype)
     with np.errstate(all="ignore"):
-        for block in _blocks(x, axes):
+        if len(axes) == x.ndim:  # one distribution: a scalar max and sum
+            peak = np.maximum.reduce(x, axis=None)
+            if math.isfinite(peak):
+                _softmax_of_everything_into(x, probs, peak)
+                return probs
+        for block in _blocks(x, axes, _SOFTMAX_BLOCK_ELEMENTS):
             _softmax_into(x[block], axes, probs[block])
     return probs
 
@@ -213,19 +271,40 @@ def _softmax_into(x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray) 
     slice instead of one per entry (a multiplication is several times cheaper
     than a division); it adds at most one rounding to each probability.
     """
-    if len(axes) == x.ndim:
-        peak = np.maximum.reduce(x, axis=None)
-        if math.isfinite(peak):
-            _softmax_of_everything_into(x, peak, out)
-            return
     _shift_by_max(x, axes, out=out)
+    if axes == (x.ndim - 1,) and x.shape[-1] <= _SHORT_AXIS:
+        _lift_zeros_off_exps_branch(out)
     np.exp(out, out=out)
     total = _sum_slices(out, axes, _accumulator(out.dtype))
     _per_slice(np.multiply, out, np.reciprocal(total, out=total), out)
 
 
-def _softmax_of_everything_into(x: NDArray[np.floating], peak: float, out: NDArray) -> None:
-    """Softmax of all of `x` as one distribution, with its finite max `peak` given.
+# Speed: the shift leaves an exact 0 at each slice's maximum, and the C library's
+# scalar float64 exp (what NumPy calls unless the CPU has AVX-512) sends an
+# argument below 2^-54 in magnitude down a branch of its own. In short rows those
+# zeros fall at random places, one entry in 3 or in 10, the branch is
+# mispredicted, and np.exp of the shifted rows takes about 35% longer on rows of
+# 3 (15% on rows of 10, nothing measurable on rows of 100) than without the
+# zeros; the pass below costs about 7% of an exp. Every s <= 0 with
+# |s| < 2^-54 has exp(s) == 1.0, and so
+# has -2^-54 itself, on the ordinary path: min(s, -2^-54) changes no exponential
+# and takes one cheap pass. It is applied to short rows of float64 only, and
+# only where exp(-2^-54) == 1.0 (checked once below).
+_EXP_ONE = -np.ldexp(1.0, -54)
+_EXP_ONE_IS_EXACT = bool(np.exp(np.full(8, _EXP_ONE)).tolist() == [1.0] * 8)
+
+
+def _lift_zeros_off_exps_branch(shifted: NDArray[np.floating], out: NDArray | None = None) -> None:
+    """``min(shifted, -2^-54)`` into `out` (default: in place) for float64, whose exp is unchanged."""
+    out = shifted if out is None else out
+    if shifted.dtype == np.float64 and _EXP_ONE_IS_EXACT:
+        np.minimum(shifted, _EXP_ONE, out=out)
+    elif out is not shifted:
+        np.copyto(out, shifted)
+
+
+def _softmax_of_everything_into(x: NDArray[np.floating], out: NDArray, peak: float) -> None:
+    """Softmax of all of `x` as one distribution, shifted by its finite max `peak`.
 
     The max and the sum are scalars, which saves the per-slice bookkeeping
     that dominates the cost of a small input. A contiguous input is shifted,
@@ -241,10 +320,11 @@ def _softmax_of_everything_into(x: NDArray[np.floating], peak: float, out: NDArr
     else:
         parts = [(x, out)]
     total = 0
+    acc = _accumulator(out.dtype)
     for source, target in parts:
         np.subtract(source, peak, out=target)
         np.exp(target, out=target)
-        total += np.add.reduce(target, axis=None, dtype=_accumulator(out.dtype))
+        total += np.add.reduce(target, axis=None, dtype=acc)
     np.multiply(out, 1 / total, out=out, casting="same_kind")
 
 
@@ -297,13 +377,112 @@ def log_softmax(x: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     axes = normalize_axes(axis, x.ndim)
     if x.size == 0:
         return np.empty_like(x)
-    log_probs = np.empty_like(x)
+    log_probs = np.empty(x.shape, x.dtype)  # C order, as in softmax
     with np.errstate(all="ignore"):
+        if len(axes) == x.ndim and x.flags.c_contiguous and x.size > 1:
+            # One distribution, as one flat vector: a scalar max and sum.
+            if _log_softmax_of_vector_into(x.reshape(-1), log_probs.reshape(-1)):
+                return log_probs
         # Block by block, as in softmax: the temporaries stay block-sized and in cache.
-        for block in _blocks(x, axes):
-            shifted, _ = _shift_by_max(x[block], axes, out=log_probs[block])
-            _per_slice(np.subtract, shifted, _log_sum_exp_of_shifted(shifted, axes), shifted)
+        blocks = _blocks(x, axes)
+        scratch = None
+        if len(blocks) > 1 and x.shape[-1] > _SHORT_AXIS:
+            # The exponentials of one block at a time. Short slices do without: their
+            # per-slice temporaries already take a tenth of a block, and the extra
+            # subtraction costs them little.
+            scratch = np.empty(x[blocks[0]].size, dtype=x.dtype)
+        for block in blocks:
+            if not _log_softmax_fast_into(x[block], axes, log_probs[block], scratch):
+                shifted, _ = _shift_by_max(x[block], axes, out=log_probs[block])
+                lse = _log_sum_exp_of_shifted(shifted, axes)
+                _per_slice(np.subtract, shifted, lse, shifted)
     return log_probs
+
+
+def _log_softmax_fast_into(
+    x: NDArray[np.floating], axes: tuple[int, ...], out: NDArray, scratch: NDArray | None
+) -> bool:
+    """:func:`log_softmax` over the last axis, when every slice's maximum is finite.
+
+    The same formula as the general path, ``(x - m) - log(c + r)`` with ``c``
+    entries at the maximum ``m`` and ``r`` the sum of the other exponentials,
+    with fewer passes. The general path builds a mask of the maxima, counts it
+    per slice and zeroes the masked exponentials (three passes); here the sum
+    leaves out exactly *one* maximum per slice, so any other tied maximum adds
+    its exact 1 and ``log1p`` of the sum is ``log(c + r)``, to the same full
+    relative accuracy. For long slices ``np.argmax`` says which entry to leave
+    out, at no extra pass; short slices compare with the maximum (one pass), and
+    count the ties per slice only in a block that has some. A long 1-D input is
+    worked through in block-sized pieces, so that no input-sized temporary is
+    made. `scratch`, a C-ordered buffer of at least ``x.size`` entries, holds the
+    exponentials; without one (an input of one block) they go into `out`, and
+    the shift is recomputed afterwards (one cheap pass instead of a temporary).
+    Returns False, having written nothing useful, when a maximum is not finite:
+    the general path then applies the rules for infinities and NaN. Measured in
+    benchmarks/bench_softmax.py ("log_softmax").
+    """
+    if x.ndim == 0 or axes != (x.ndim - 1,) or x.shape[-1] < 2:
+        return False
+    if x.ndim == 1:
+        return _log_softmax_of_vector_into(x, out)
+    if scratch is not None and scratch.size < x.size:
+        return False
+    acc = _accumulator(x.dtype)
+    peak, where = _max_of_last_axis(x)
+    if not np.isfinite(peak).all():
+        return False
+    if scratch is None and not out.flags.c_contiguous:
+        scratch = np.empty(x.size, dtype=x.dtype)  # `where` indexes a C-ordered array
+    shifted = _per_slice(np.subtract, x, peak, out)
+    rest = out if scratch is None else scratch[: x.size].reshape(x.shape)
+    if where is not None:
+        np.exp(shifted, out=rest)
+        rest.reshape(-1)[where] = 0
+        ties = 0
+    else:
+        below = shifted < 0  # False at every maximum
+        _lift_zeros_off_exps_branch(shifted, out=rest)
+        np.exp(rest, out=rest)
+        np.multiply(rest, below, out=rest)  # the maxima out of the sum (cheaper than putmask)
+        ties = x.size - np.count_nonzero(below) - peak.size
+    total = _sum_slices(rest, axes, acc)
+    if ties:
+        total += x.shape[-1] - 1 - _reduce_slices(np.add, below, axes, dtype=acc)
+    if rest is out:  # the exponentials overwrote the shifted logits: shift again
+        shifted = _per_slice(np.subtract, x, peak, out)
+    _per_slice(np.subtract, shifted, np.log1p(total), shifted)
+    return True
+
+
+def _log_softmax_of_vector_into(x: NDArray[np.floating], out: NDArray) -> bool:
+    """The fast path of :func:`log_softmax` for one 1-D slice, in cache-sized pieces.
+
+    The max, its position and the sum are scalars; a long vector is shifted,
+    exponentiated and summed one block at a time (one block-sized temporary),
+    and the last pass subtracts ``log1p`` of the sum. Returns False when the
+    maximum is not finite (the general path handles it).
+    """
+    top = int(np.argmax(x))
+    peak = x[top]
+    if not math.isfinite(peak):
+        return False
+    acc = _accumulator(x.dtype)
+    size = min(x.size, _BLOCK_ELEMENTS)
+    # A vector of one block keeps its exponentials in `out` and shifts again
+    # afterwards; a longer one uses a block-sized temporary.
+    rest = out if x.size == size else np.empty(size, dtype=x.dtype)
+    total = acc.type(0)  # the accumulator's own type: long double keeps its digits
+    for start in range(0, x.size, size):
+        shifted = np.subtract(x[start : start + size], peak, out=out[start : start + size])
+        part = np.exp(shifted, out=rest[: shifted.size])
+        if start <= top < start + size:
+            part[top - start] = 0
+        total += np.add.reduce(part, dtype=acc)
+    if rest is out:
+        np.subtract(x, peak, out=out)
+    # In the accumulator's dtype, as the general path (float16 subtracts in float32).
+    np.subtract(out, np.log1p(total), out=out, casting="same_kind")
+    return True
 
 
 def logsumexp(x: ArrayLike, axis: Axis = -1, keepdims: bool = False) -> NDArray[np.floating]:

@@ -37,7 +37,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_float_array
-from .core import _accumulator, _blocks, _per_slice, _reduce_slices, _sum_slices, log_softmax
+from .core import (
+    _SHORT_AXIS,
+    _accumulator,
+    _blocks,
+    _lift_zeros_off_exps_branch,
+    _max_of_last_axis,
+    _per_slice,
+    _sum_slices,
+    log_softmax,
+)
 
 __all__ = ["cross_entropy", "cross_entropy_and_grad", "cross_entropy_grad"]
 
@@ -286,6 +295,10 @@ def _class_index_fast(problem: _Problem, need_loss: bool, need_grad: bool):
     ``-U / S`` (no cancellation in ``s_t - 1``).
     """
     logits, target = problem.logits, problem.target
+    if logits.ndim == 1 and problem.ignore_index is None:
+        one = _one_example_fast(logits, int(target), problem.reduction, need_grad)
+        if one is not None:
+            return one
     kept = None if problem.ignore_index is None else target != problem.ignore_index
     safe = target if kept is None else np.where(kept, target, 0)
     denominator = _denominator(problem, kept=kept)
@@ -296,25 +309,35 @@ def _class_index_fast(problem: _Problem, need_loss: bool, need_grad: bool):
     losses = np.zeros(flat_target.shape[0], dtype=acc)
     scale = 1.0 / denominator if denominator else np.inf
     axes = (1,)
+    blocks = _blocks(flat_logits, axes) if flat_logits.size else []
+    scratch = None
+    if blocks and not need_grad:
+        scratch = np.empty(flat_logits[blocks[0]].shape, flat_logits.dtype)
     with np.errstate(all="ignore"):
-        for block in _blocks(flat_logits, axes) if flat_logits.size else []:
+        for block in blocks:
             x, t = flat_logits[block], flat_target[block]
-            out = grad[block] if need_grad else np.empty(x.shape, x.dtype)
-            peak = _reduce_slices(np.maximum, x, axes)
+            # One C-ordered buffer per block (the gradient, or scratch for the loss alone),
+            # so that the flat index `where` of each row's target addresses it.
+            out = grad[block] if need_grad else scratch[: x.shape[0]]
+            peak, _ = _max_of_last_axis(x)
             if not np.isfinite(peak).all():
                 _general_rows(problem, x, t, out, losses[block], scale, need_grad)
                 continue
+            where = np.arange(0, x.size, x.shape[-1]) + t[:, 0]
             shifted = _per_slice(np.subtract, x, peak, out)
-            at_target = np.take_along_axis(shifted, t, axis=-1).astype(acc)
+            flat = shifted.reshape(-1)
+            at_target = flat[where].astype(acc)[:, None]
+            if x.shape[-1] <= _SHORT_AXIS:
+                _lift_zeros_off_exps_branch(shifted)  # same exponentials, faster (core.py)
             np.exp(shifted, out=shifted)
-            np.put_along_axis(shifted, t, 0, axis=-1)
+            flat[where] = 0
             others = _sum_slices(shifted, axes, acc)
             total = np.exp(at_target) + others
             loss = np.where(at_target == 0, np.log1p(others), np.log(total) - at_target)
             losses[block] = loss[:, 0]
             if need_grad:
                 _per_slice(np.multiply, shifted, scale / total, shifted, casting="unsafe")
-                np.put_along_axis(shifted, t, (-scale * others / total).astype(x.dtype), -1)
+                flat[where] = (-scale * others / total)[:, 0]
     if kept is not None:
         kept = kept.reshape(-1)
         losses[~kept] = 0
@@ -322,6 +345,34 @@ def _class_index_fast(problem: _Problem, need_loss: bool, need_grad: bool):
             grad[~kept] = 0
     grad = None if grad is None else grad.reshape(logits.shape)
     return losses.reshape(logits.shape[:-1]), denominator, grad
+
+
+def _one_example_fast(x: NDArray[np.floating], t: int, reduction: str, need_grad: bool):
+    """:func:`_class_index_fast` for 1-D logits (one example), with scalar bookkeeping.
+
+    The same operations on the same values, so the same result bit for bit, without the
+    per-row arrays whose call overhead dominates a single example of a few thousand classes
+    (measured in benchmarks/bench_softmax.py, "small vector"). None if the max is not finite.
+    """
+    top = int(np.argmax(x))
+    peak = x[top]
+    if not math.isfinite(peak):
+        return None
+    acc = _accumulator(x.dtype)
+    out = np.subtract(x, peak)
+    at_target = acc.type(out[t])
+    if x.size <= _SHORT_AXIS:
+        _lift_zeros_off_exps_branch(out)
+    np.exp(out, out=out)
+    out[t] = 0
+    others = _sum_slices(out[None], (1,), acc)[0, 0]
+    total = np.exp(at_target) + others
+    loss = np.log1p(others) if at_target == 0 else np.log(total) - at_target
+    if need_grad:
+        np.multiply(out, 1.0 / total, out=out, casting="unsafe")
+        out[t] = -1.0 * others / total
+    denominator = 1.0  # one example: the mean is the sum
+    return np.asarray(loss, dtype=acc), denominator, out if need_grad else None
 
 
 def _general_rows(problem, x, t, out, losses, scale, need_grad) -> None:
@@ -342,14 +393,18 @@ def _compute(problem: _Problem, need_loss: bool, need_grad: bool):
 def _reduce(losses: NDArray, reduction: str, denominator: float, dtype: np.dtype):
     """Apply `reduction` to the per-example losses, summing in at least float32."""
     if reduction == "none":
-        return losses.astype(dtype)[()]
+        return losses.astype(dtype, copy=False)[()]
     accumulator = np.promote_types(losses.dtype, np.float32)
-    total = np.sum(losses, dtype=accumulator)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if reduction == "mean":
-            total = np.divide(total, denominator, dtype=accumulator)
+    total = np.add.reduce(losses, axis=None, dtype=accumulator)
+    if reduction == "mean" and denominator:
+        total = np.divide(total, denominator, dtype=accumulator)
+    elif reduction == "mean":  # 0 / 0, as in PyTorch
+        total = accumulator.type(np.nan)
+    if accumulator == dtype:
+        return total
+    with np.errstate(over="ignore"):
         # A float16 sum past 65,504 rounds to inf: that is its correctly rounded value.
-        return np.asarray(total).astype(dtype)[()]
+        return total.astype(dtype)
 
 
 # --- the public functions ---------------------------------------------------------------

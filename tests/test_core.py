@@ -354,3 +354,202 @@ def test_property_no_warning_for_any_finite_input(logits):
         representable = np.isfinite(logits - logits.max(axis=-1, keepdims=True))
     assert np.all(np.isfinite(log_probs[representable]))
     assert not np.any(np.isnan(log_probs))
+
+
+# --- Fast paths and exactness ---------------------------------------------------------------
+#
+# softmax and log_softmax work block by block with column-wise, argmax and BLAS kernels
+# (core.py); log_softmax leaves one maximum per slice out of its sum instead of masking all of
+# them (_log_softmax_fast_into). None of it may change what the book proves about the formula:
+# the result depends on the logits only through x - max, so shift invariance is exact wherever
+# that difference is. Each case is checked against SciPy or a closed form.
+
+
+@pytest.mark.parametrize("shape", [(3,), (5000,), (3, 3), (4000, 3), (200, 40), (70, 2000)])
+def test_shift_invariance_is_exact_where_the_shift_is(shape):
+    # Integer logits and integer shifts: x - max is exact, so the results are bit for bit equal.
+    rng = np.random.default_rng(36)
+    logits = rng.integers(-20, 20, size=shape).astype(np.float64)
+    for shift in [-1000.0, -3.0, 7.0, 512.0]:
+        np.testing.assert_array_equal(softmax(logits + shift), softmax(logits))
+        np.testing.assert_array_equal(log_softmax(logits + shift), log_softmax(logits))
+    rows = softmax(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]))
+    np.testing.assert_array_equal(rows, np.tile(rows[0], (3, 1)))
+    np.testing.assert_array_equal(softmax([-1000.0, -1001.0]), softmax([1.0, 0.0]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 100, 70_000])
+@pytest.mark.parametrize("value", [-40.0, -3.3, 0.0, 2.5, 700.0])
+def test_equal_logits_give_exactly_one_over_n(n, value):
+    probs = softmax(np.full(n, value))
+    np.testing.assert_array_equal(probs, np.full(n, 1 / n))
+    np.testing.assert_array_equal(softmax(np.full((3, n), value)), np.full((3, n), 1 / n))
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_softmax_on_both_sides_of_each_dtypes_overflow_threshold(dtype):
+    info = np.finfo(dtype)
+    overflow = float(np.log(info.max))  # float16: 11.09, float32: 88.72, float64: 709.78
+    logits = np.array([[overflow + 0.5, 0.0], [overflow - 1.0, overflow - 1.0], [0.0, 0.0]], dtype)
+    probs = softmax(logits)
+    assert probs.dtype == dtype
+    wide = logits.astype(np.float64)
+    expected = np.exp(wide - wide.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    np.testing.assert_allclose(probs, expected, rtol=4 * float(info.eps))
+    np.testing.assert_array_equal(probs[1:], 0.5)
+
+
+def test_softmax_blocks_with_non_finite_rows_late_in_a_batch():
+    # Rows that need the general rules (an overflowing logit, -inf masks, NaN) sit in
+    # late blocks of a batch whose other blocks take the fast paths.
+    rng = np.random.default_rng(30)
+    logits = rng.normal(scale=3, size=(40_000, 7))
+    logits[-1, 2] = 1000.0
+    logits[-100, :] = -np.inf
+    logits[-100, 3] = -5.0
+    logits[-200, 4] = np.nan
+    logits[-300, :] = -800.0
+    probs = softmax(logits)
+    with np.errstate(invalid="ignore"):
+        expected = scipy.special.softmax(logits, axis=-1)
+    expected[-300] = 1 / 7  # SciPy agrees; spelled out because exp(-800) underflows
+    expected[-100] = [0, 0, 0, 1, 0, 0, 0]
+    np.testing.assert_allclose(probs, expected, rtol=1e-14, atol=1e-300, equal_nan=True)
+    assert np.isnan(probs[-200]).all() and not np.isnan(np.delete(probs, -200, axis=0)).any()
+
+
+@pytest.mark.parametrize("layout", ["strided", "transposed", "reversed", "read-only"])
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_fast_paths_on_non_contiguous_and_read_only_input(layout, function, dtype):
+    rng = np.random.default_rng(31)
+    base = rng.normal(scale=4, size=(3000, 60)).astype(dtype)
+    logits = {
+        "strided": base[::2, ::3],
+        "transposed": base[:50].T,
+        "reversed": base[::-1, ::-1],
+        "read-only": base.copy(),
+    }[layout]
+    if layout == "read-only":
+        logits.flags.writeable = False
+    reference = {softmax: scipy.special.softmax, log_softmax: scipy.special.log_softmax}[function]
+    result = function(logits)
+    assert result.dtype == dtype
+    expected = reference(logits.astype(np.float64), axis=-1)
+    tolerance = TOLERANCE[dtype]
+    np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
+    np.testing.assert_array_equal(result, function(np.ascontiguousarray(logits)))
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+@pytest.mark.parametrize("axis", [None, (0, 2), (1,), 0, (2, 0)])
+def test_fast_paths_for_axis_tuples_and_none_match_scipy(function, axis):
+    rng = np.random.default_rng(32)
+    logits = rng.normal(scale=4, size=(30, 40, 50))
+    reference = {softmax: scipy.special.softmax, log_softmax: scipy.special.log_softmax}[function]
+    # atol: SciPy's log_softmax loses relative accuracy near 0 (no log1p split).
+    np.testing.assert_allclose(
+        function(logits, axis=axis), reference(logits, axis=axis), rtol=1e-13, atol=1e-14
+    )
+
+
+@pytest.mark.parametrize("size", [3, 17, 4096, 70_000, 200_001])
+def test_log_softmax_of_a_vector_keeps_relative_accuracy_at_its_maximum(size):
+    # Vectors up to and past one block: the entry at the maximum is -log1p(r), tiny,
+    # and must keep its relative accuracy (the log1p split), with ties or without.
+    rng = np.random.default_rng(33)
+    row = rng.normal(size=size) - 60.0
+    row[size // 2] = 0.0
+    expected = -np.log1p(np.sum(np.exp(np.delete(row, size // 2))))
+    result = log_softmax(row)
+    assert result[size // 2] == pytest.approx(expected, rel=4e-16 * np.log2(size))
+    other = (size // 2 + 1) % size
+    row[other] = 0.0  # a tie: log(2 + r)
+    tied = log_softmax(row)
+    r = np.sum(np.exp(np.delete(row, [other, size // 2])))
+    assert tied[size // 2] == pytest.approx(-np.log(2 + r), rel=1e-15)
+
+
+@pytest.mark.parametrize("columns", [2, 3, 10, 16, 17, 100])
+def test_log_softmax_with_ties_in_some_rows_of_a_block(columns):
+    rng = np.random.default_rng(34)
+    logits = np.round(rng.normal(scale=2, size=(9000, columns)))  # many exact ties
+    logits[::7, 0] = logits[::7].max(axis=-1) + 40.0  # and rows with a dominant maximum
+    np.testing.assert_allclose(
+        log_softmax(logits), scipy.special.log_softmax(logits, axis=-1), rtol=1e-14, atol=1e-15
+    )
+    dominant = log_softmax(logits[::7])[:, 0]
+    rest = logits[::7, 1:] - logits[::7, :1]
+    np.testing.assert_allclose(dominant, -np.log1p(np.exp(rest).sum(-1)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_fast_paths_allocate_no_input_sized_temporary(function):
+    import tracemalloc
+
+    # The shapes of the benchmark grid, the two largest scaled down.
+    for shape in [(10**6,), (4096,), (200, 5000), (10**5, 10), (10**6, 3), (10**4, 100)]:
+        logits = np.random.default_rng(35).normal(size=shape)
+        function(logits[:2])  # the one-time cache of a vector of ones for BLAS sums
+        tracemalloc.start()
+        function(logits)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 1.1 * logits.nbytes, (shape, peak / logits.nbytes)
+
+
+def test_lifting_zeros_off_exps_tiny_argument_branch_changes_no_exponential():
+    from softmax_notes import core
+
+    # min(s, -2^-54) for s <= 0: every value it changes has exp(s) == 1.0 already.
+    tiny = np.ldexp(1.0, -54)
+    values = np.array(
+        [0.0, -0.0, -5e-324, -1e-17, -tiny / 2, -tiny, -tiny * 1.5, -2 * tiny, -1e-16, -0.5, -3.0]
+    )
+    lifted = values.copy()
+    core._lift_zeros_off_exps_branch(lifted)
+    np.testing.assert_array_equal(np.exp(lifted), np.exp(values))
+    assert not np.any(lifted == 0)
+
+
+@pytest.mark.parametrize("columns", [2, 3, 4, 10, 16])
+def test_softmax_and_log_softmax_are_bit_for_bit_the_same_without_the_zero_lifting(
+    columns, monkeypatch
+):
+    from softmax_notes import core
+
+    logits = np.random.default_rng(37).normal(scale=3, size=(30_000, columns))
+    logits[::5, 0] = logits[::5, 1]  # ties
+    results = [softmax(logits), log_softmax(logits)]
+    monkeypatch.setattr(core, "_EXP_ONE_IS_EXACT", False)
+    np.testing.assert_array_equal(softmax(logits), results[0])
+    np.testing.assert_array_equal(log_softmax(logits), results[1])
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+@pytest.mark.parametrize("late", ["+inf", "+inf tie", "nan", "-inf row"])
+def test_long_vectors_with_a_non_finite_entry_late(function, late):
+    # Past one block (65,536 entries) a vector is worked through in pieces; the
+    # maximum, found first, decides between the fast path and the general rules.
+    rng = np.random.default_rng(38)
+    vector = rng.normal(scale=3, size=200_001)
+    if late == "+inf":
+        vector[-3] = np.inf
+    elif late == "+inf tie":
+        vector[[-3, 150_000]] = np.inf
+    elif late == "nan":
+        vector[-3] = np.nan
+    else:
+        vector[:] = -np.inf
+    result = function(vector)
+    with np.errstate(invalid="ignore"):
+        if late == "nan":
+            assert np.isnan(result).all()
+            return
+        ties = np.isposinf(vector) if late != "-inf row" else np.ones(vector.size, bool)
+        expected = np.where(ties, 1 / ties.sum(), 0.0)
+    if function is log_softmax:
+        with np.errstate(divide="ignore"):
+            expected = np.log(expected)
+    np.testing.assert_array_equal(result, expected)

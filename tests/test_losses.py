@@ -755,3 +755,29 @@ def test_fast_path_loss_of_a_confident_correct_prediction_keeps_relative_accurac
     loss, grad = cross_entropy_and_grad(logits, [0])
     assert loss == pytest.approx(expected, rel=1e-15)
     assert grad[0, 0] == pytest.approx(-expected, rel=1e-14)  # s_t - 1 without cancellation
+
+
+@pytest.mark.parametrize("late", ["+inf", "nan", "-inf target"])
+@pytest.mark.parametrize("size", [5, 4096, 70_000])
+def test_one_example_with_non_finite_logits_takes_the_general_rules(late, size):
+    # 1-D logits take a scalar fast path; a non-finite maximum hands over to the
+    # blocked kernel's general rows, which must agree with the 2-D form.
+    rng = np.random.default_rng(19)
+    logits = rng.normal(scale=3, size=size)
+    target = size // 2
+    if late == "+inf":
+        logits[-1] = np.inf
+    elif late == "nan":
+        logits[-1] = np.nan
+    else:
+        logits[target] = -np.inf
+    one = cross_entropy_and_grad(logits, target)
+    batch = cross_entropy_and_grad(logits[None], [target])
+    np.testing.assert_array_equal(one[0], batch[0])
+    np.testing.assert_array_equal(one[1], batch[1][0])
+    if late == "+inf":
+        assert one[0] == np.inf and one[1][-1] == 1.0 and one[1][target] == -1.0
+    elif late == "nan":
+        assert np.isnan(one[0]) and np.isnan(one[1]).all()
+    else:
+        assert one[0] == np.inf
