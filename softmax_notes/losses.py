@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import as_float_array, reject_masked
 from .core import (
     _SHORT_AXIS,
     _accumulator,
@@ -100,6 +100,7 @@ def _check_inputs(
         "integer class indices or probabilities with the shape of logits: "
         f"shape {batch_shape} or {logits.shape}"
     )
+    reject_masked(target, "target")
     raw = np.asarray(target)
     if raw.dtype.kind in "iu":
         if raw.shape != batch_shape:
@@ -213,7 +214,8 @@ def _effective_target(problem: _Problem) -> tuple[NDArray, NDArray | None]:
     acc = _accumulator(logits.dtype) if weight is None else weight.dtype
     class_weight = np.ones(n_classes, dtype=acc) if weight is None else weight
     if not problem.by_index:
-        return class_weight * ((1 - eps) * target.astype(acc) + eps / n_classes), None
+        # max(.., 1): with no classes the loss is the empty sum 0, whatever eps shares.
+        return class_weight * ((1 - eps) * target.astype(acc) + eps / max(n_classes, 1)), None
     kept = None if problem.ignore_index is None else target != problem.ignore_index
     safe = target if kept is None else np.where(kept, target, 0)
     q = np.broadcast_to(class_weight * (eps / n_classes), logits.shape).copy()

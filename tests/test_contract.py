@@ -51,9 +51,6 @@ infinity, it must return that infinity. For NaN, the NaN is replaced by three
 different numbers: every result that changes must be NaN, results in other
 slices must be unchanged, and results in the NaN's own slice may be either.
 
-``KNOWN_DEFECTS`` lists the cases that fail in code this branch does not own
-(``core.py`` and ``losses.py``, pkg-speed), as strict expected failures: they
-turn into errors the moment they are fixed, so the list cannot go stale.
 """
 
 from __future__ import annotations
@@ -318,18 +315,6 @@ REGISTRY = [
 NOT_IN_CONTRACT = {"classifier.make_blobs": "draws data; tests/test_classifier.py checks it"}
 
 # Cases that fail in code this branch does not own: (entry, case, dtype) -> reason.
-LOSSES = "losses.py (pkg-speed): "
-KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
-    (name, "no classes", dtype.name): LOSSES
-    + "probability targets with no classes divide by K = 0 (a bare ZeroDivisionError in "
-    "_effective_target) instead of the empty sum 0 or an error naming logits"
-    for name in (
-        "cross_entropy mean of soft targets",
-        "cross_entropy_grad sum of soft targets",
-        "cross_entropy_and_grad soft targets, weight, smoothing",
-    )
-    for dtype in FLOATS
-}
 
 
 # --- the cases -------------------------------------------------------------------------------
@@ -487,10 +472,8 @@ def _params(cases: list[str]) -> list:
     for entry in REGISTRY:
         for case in cases:
             for dtype in FLOATS:
-                reason = KNOWN_DEFECTS.get((entry.name, case, dtype.name))
-                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                 params.append(
-                    pytest.param(entry, case, dtype, marks=marks, id=f"{entry.name}-{case}-{dtype.name}")
+                    pytest.param(entry, case, dtype, id=f"{entry.name}-{case}-{dtype.name}")
                 )
     return params
 
@@ -551,15 +534,14 @@ def _masked(values, masked_at=1):
     return np.ma.array(values, mask=np.arange(values.size).reshape(values.shape) == masked_at)
 
 
-MASKED_TARGET = LOSSES + "a masked target loses its mask in np.asarray(target), silently"
 OTHER_ARRAYS = [
     ("softmax_jvp", "s", lambda: sn.softmax_jvp(_masked([0.5, 0.25, 0.25]), np.ones(3))),
     ("softmax_jvp", "v", lambda: sn.softmax_jvp(np.full(3, 1 / 3), _masked([1.0, 2.0, 3.0]))),
     ("cross_entropy", "weight", lambda: sn.cross_entropy(np.zeros((2, 3)), [0, 1], weight=_masked([1.0, 2, 3]))),
-    ("cross_entropy class index", "target", lambda: sn.cross_entropy(np.zeros((2, 3)), _masked([0, 2])), MASKED_TARGET),
-    ("cross_entropy probabilities", "target", lambda: sn.cross_entropy(np.zeros(3), _masked([0.5, 0.25, 0.25])), MASKED_TARGET),
-    ("cross_entropy_grad", "target", lambda: sn.cross_entropy_grad(np.zeros((2, 3)), _masked([0, 2])), MASKED_TARGET),
-    ("cross_entropy_and_grad", "target", lambda: sn.cross_entropy_and_grad(np.zeros((2, 3)), _masked([0, 2])), MASKED_TARGET),
+    ("cross_entropy class index", "target", lambda: sn.cross_entropy(np.zeros((2, 3)), _masked([0, 2]))),
+    ("cross_entropy probabilities", "target", lambda: sn.cross_entropy(np.zeros(3), _masked([0.5, 0.25, 0.25]))),
+    ("cross_entropy_grad", "target", lambda: sn.cross_entropy_grad(np.zeros((2, 3)), _masked([0, 2]))),
+    ("cross_entropy_and_grad", "target", lambda: sn.cross_entropy_and_grad(np.zeros((2, 3)), _masked([0, 2]))),
     ("softmax_relative_error", "probs", lambda: sn.softmax_relative_error(_masked([0.5, 0.5]), [0.0, 0.0])),
     ("HierarchicalSoftmax.log_prob", "target", lambda: tree(3).log_prob(np.zeros((2, 3)), _masked([0, 3]))),
     ("attention_weights", "query", lambda: sn.attention_weights(_masked(np.ones((1, 2))), np.ones((3, 2)))),
@@ -574,13 +556,7 @@ OTHER_ARRAYS = [
 @pytest.mark.parametrize(
     ("arg", "call"),
     [
-        pytest.param(
-            arg,
-            call,
-            marks=[pytest.mark.xfail(strict=True, reason=reason) for reason in defect],
-            id=f"{name}-{arg}",
-        )
-        for name, arg, call, *defect in OTHER_ARRAYS
+        pytest.param(arg, call, id=f"{name}-{arg}") for name, arg, call in OTHER_ARRAYS
     ],
 )
 def test_every_other_array_argument_rejects_a_masked_array_by_name(arg, call):
