@@ -5,14 +5,11 @@ overflows, never warns and never returns NaN unless the input holds a NaN.
 (The one infinite result of finite input is ``log_softmax`` of an entry
 more than ``np.finfo(dtype).max`` below its slice's maximum: the exact
 answer lies below the float range, and ``-inf`` is its rounded value.)
-The non-finite rules follow the mathematical limit wherever one exists:
-
-* a ``-inf`` logit gets probability exactly 0;
-* a slice with one ``+inf`` puts all its mass there; several ``+inf`` share
-  it equally (the limit of equal logits growing together);
-* a slice of only ``-inf`` is uniform (the limit of equal logits falling
-  together), and its log-sum-exp is ``-inf`` (the log of an empty sum);
-* a NaN makes its own slice NaN and no other.
+The non-finite rules, which every function of the package follows, are
+stated once, in "The rules every function follows" on the API page
+(``book/api.md``): in short, a ``-inf`` logit gets probability exactly 0,
+``+inf`` ties share the mass, a slice of only ``-inf`` is uniform, and a NaN
+makes its own slice NaN and no other.
 """
 
 from __future__ import annotations
