@@ -8,6 +8,7 @@ bad input.
 from .accuracy import softmax_error_bound, softmax_relative_error
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
+from .information import entropy, kl_divergence
 from .jacobian import softmax_jacobian, softmax_jvp
 from .losses import cross_entropy, cross_entropy_grad
 from .relatives import (
@@ -26,8 +27,10 @@ __all__ = [
     "OnlineSoftmax",
     "cross_entropy",
     "cross_entropy_grad",
+    "entropy",
     "gumbel_argmax",
     "gumbel_softmax",
+    "kl_divergence",
     "log_softmax",
     "logsumexp",
     "numerical_gradient",
