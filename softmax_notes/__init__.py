@@ -10,7 +10,7 @@ from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
 from .information import entropy, kl_divergence
 from .jacobian import softmax_jacobian, softmax_jvp
-from .losses import cross_entropy, cross_entropy_grad
+from .losses import cross_entropy, cross_entropy_and_grad, cross_entropy_grad
 from .relatives import (
     gumbel_argmax,
     gumbel_softmax,
@@ -26,6 +26,7 @@ __all__ = [
     "HierarchicalSoftmax",
     "OnlineSoftmax",
     "cross_entropy",
+    "cross_entropy_and_grad",
     "cross_entropy_grad",
     "entropy",
     "gumbel_argmax",

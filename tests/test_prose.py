@@ -37,7 +37,7 @@ CONSTANTS = {
     # Unit roundoff, machine epsilon and the smallest subnormal of float64,
     # float32 and float16 (np.finfo; tests/test_site_pages.py checks them).
     "2^{-53}", "2^{-52}", "2^{-24}", "2^{-23}", "2^{-11}", "2^{-10}", "2^{-1074}",
-    "2^{-149}", "2^{-24}", "2.2e-16", "1.1e-16", "1.2e-7", "6e-8", "4.9e-324",
+    "2^{-149}", "2.2e-16", "1.1e-16", "1.2e-7", "6e-8", "4.9e-324",
     # The largest float64, float32 and float16.
     "1.8e308", "3.4e38", "65504",
 }
@@ -54,7 +54,7 @@ _SKIPPED = [
     r"^:(?:label|class|name|nonumber):.*$",  # directive options
     rf"\b{PART_WORDS}\s+[\d.]+\w*",
 ]
-_POWER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\\times|×|\\cdot)\s*10\^\{?(-?\d+)\}?|\b(10|2)\^\{?(-?\d+)\}?")
+_POWER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\\times|\N{MULTIPLICATION SIGN}|\\cdot)\s*10\^\{?(-?\d+)\}?|\b(10|2)\^\{?(-?\d+)\}?")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\\%|%|\s?per\s?cent)")
 _DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)(?![\w.])")
 _CANDIDATE = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
