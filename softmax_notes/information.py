@@ -108,7 +108,8 @@ def entropy(p: ArrayLike, axis: Axis = -1) -> NDArray[np.floating]:
     has entropy exactly 0 and the uniform vector of ``n`` outcomes has
     ``log n``, the largest possible. For probabilities every term
     ``-p_i log p_i`` is non-negative, so the sum, accumulated in float64, is
-    accurate to a few units of rounding relative to the result. In bits:
+    accurate to a few units of rounding relative to the result (below
+    ``1e-14`` in the tests against mpmath). In bits:
     ``entropy(p) / np.log(2)``.
 
     Examples
@@ -204,7 +205,8 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, axis: Axis = -1) -> NDArray[np.flo
     never negative, even by rounding, and is exactly 0 when ``p == q``.
     Terms with ``p_i`` within 10% of ``q_i`` come from a Taylor series, so
     nearly equal distributions keep their small divergence to full relative
-    accuracy (about ``1e-13`` relative in float64 everywhere). For
+    accuracy; in float64 the relative error stays below ``1e-13`` (tested
+    against 50-digit mpmath). For
     non-negative weights whose sums differ, this is the *generalized*
     divergence, ``scipy.special.kl_div`` summed. ``p_i = 0`` adds nothing
     to the divergence proper (``0 log 0 = 0``); ``p_i > 0 = q_i`` makes it
