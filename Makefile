@@ -42,7 +42,7 @@ test: lint pytest site-check browser
 # (and a phone) without sideways scrolling; the package and tests use 100.
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff check --line-length 79 --select E501 --config "lint.ignore = []" book
+	$(BIN)/ruff check --line-length 79 --select E501 --config "lint.ignore = []" book/*.ipynb
 	$(BIN)/actionlint .github/workflows/*.yml
 
 # One pytest run: tests/ (unit, property, reference, notebook hygiene), the package's

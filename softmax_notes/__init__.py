@@ -6,6 +6,13 @@ bad input.
 """
 
 from .accuracy import softmax_error_bound, softmax_relative_error
+from .attention import attention_weights, scaled_dot_product_attention
+from .calibration import (
+    ReliabilityBins,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_bins,
+)
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
 from .information import entropy, kl_divergence
@@ -18,6 +25,7 @@ from .relatives import (
     sparsemax,
     sparsemax_jacobian,
 )
+from .sampling import sample_logits, sampling_probs, top_k_filter, top_p_filter
 from .scale import HierarchicalSoftmax, OnlineSoftmax, online_logsumexp
 
 __version__ = "0.1.0"
@@ -25,10 +33,14 @@ __version__ = "0.1.0"
 __all__ = [
     "HierarchicalSoftmax",
     "OnlineSoftmax",
+    "ReliabilityBins",
+    "attention_weights",
     "cross_entropy",
     "cross_entropy_and_grad",
     "cross_entropy_grad",
     "entropy",
+    "expected_calibration_error",
+    "fit_temperature",
     "gumbel_argmax",
     "gumbel_softmax",
     "kl_divergence",
@@ -36,6 +48,10 @@ __all__ = [
     "logsumexp",
     "numerical_gradient",
     "online_logsumexp",
+    "reliability_bins",
+    "sample_logits",
+    "sampling_probs",
+    "scaled_dot_product_attention",
     "sigmoid",
     "softmax",
     "softmax_error_bound",
@@ -45,4 +61,6 @@ __all__ = [
     "softmax_with_temperature",
     "sparsemax",
     "sparsemax_jacobian",
+    "top_k_filter",
+    "top_p_filter",
 ]
