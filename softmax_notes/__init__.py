@@ -15,6 +15,7 @@ from .calibration import (
 )
 from .checks import numerical_gradient
 from .core import log_softmax, logsumexp, sigmoid, softmax
+from .information import entropy, kl_divergence
 from .jacobian import softmax_jacobian, softmax_jvp
 from .losses import cross_entropy, cross_entropy_and_grad, cross_entropy_grad
 from .relatives import (
@@ -37,10 +38,12 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_and_grad",
     "cross_entropy_grad",
+    "entropy",
     "expected_calibration_error",
     "fit_temperature",
     "gumbel_argmax",
     "gumbel_softmax",
+    "kl_divergence",
     "log_softmax",
     "logsumexp",
     "numerical_gradient",
