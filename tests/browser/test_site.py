@@ -418,6 +418,9 @@ GLOSSARY_TERMS = [
     "logit", "softmax", "log-softmax", "log-sum-exp", "temperature", "cross-entropy",
     "Jacobian", "JVP", "one-hot", "label-smoothing", "sparsemax", "Gumbel-softmax",
     "hierarchical-softmax", "online-softmax", "ulp", "unit-roundoff",
+    "Gibbs-distribution", "KL-divergence", "convex-conjugate", "IIA", "multinomial-logit",
+    "attention", "calibration", "temperature-scaling", "top-k-sampling", "top-p-sampling",
+    "knowledge-distillation", "hinge-loss",
 ]
 
 
