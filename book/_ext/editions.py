@@ -33,13 +33,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # language code -> where the edition lives in the site, its hreflang, its name
 # in its own language, and the book's title in it.
-# The title and the search field's placeholder are configuration, not page text,
-# so gettext does not translate them.
+# The title, the search field's placeholder and the toggle of hidden code cells
+# are configuration, not page text, so gettext does not translate them: each
+# edition sets its own ("sphinx" holds Sphinx settings for that edition).
 EDITIONS = {
     "en": {"prefix": "", "hreflang": "en", "label": "English", "title": None,
-           "search": None},
+           "search": None, "sphinx": {}},
     "zh_CN": {"prefix": "zh_CN/", "hreflang": "zh-Hans", "label": "中文",
-              "title": "Softmax 笔记", "search": "搜索本书……"},
+              "title": "Softmax 笔记", "search": "搜索本书……",
+              # The book hides only code cells' source (tag hide-input).
+              "sphinx": {"nb_code_prompt_show": "显示代码", "nb_code_prompt_hide": "隐藏代码"}},
 }
 
 
@@ -82,6 +85,7 @@ def build(language: str, strict: bool, site: Path, work: Path) -> None:
     config["sphinx"]["config"]["language"] = language
     theme_options = config["sphinx"]["config"].setdefault("html_theme_options", {})
     theme_options["search_bar_text"] = edition["search"]
+    config["sphinx"]["config"].update(edition["sphinx"])
     # jupyter-book resolves local extensions relative to the configuration file.
     config["sphinx"]["local_extensions"] = {
         name: str(ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()
