@@ -110,3 +110,14 @@ def test_figure_captions_are_translated(site):
         # The caption's text, without its number ("图 1.1", Chinese either way).
         captions = page.locator("figure figcaption .caption-text").all_inner_texts()
     assert captions and all(CHINESE.search(caption) for caption in captions), captions
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_chinese_chapter_shows_the_english_chapters_glued_numbers(site_dir, path):
+    """A translated paragraph has no notebook behind it; book/_ext/editions.py points
+    its glued values at the page's own, so both editions show the same tested numbers."""
+
+    def pasted(file):
+        return sorted(re.findall(r'class="pasted-text">([^<]*)<', file.read_text("utf-8")))
+
+    assert pasted(site_dir / ZH / path) == pasted(site_dir / path)
