@@ -70,7 +70,54 @@ def _add_edition_links(app, pagename, templatename, context, doctree) -> None:
     context["editions"] = edition_links(app.config.language or "en", pagename)
 
 
+def _glue_in_translations() -> None:
+    """Let {glue} roles in translated messages read the notebook's glue data.
+
+    Sphinx parses each msgstr as a separate little document, which myst-nb
+    parses as plain MyST: it has no notebook renderer, so every
+    ``{glue:text}`key``` in a translation would fail. The notebook's renderer
+    (which holds the glue data) is kept while its page is read and lent to
+    the translated documents of that page.
+    """
+    from myst_nb.sphinx_ import Parser
+
+    if getattr(Parser.parse, "_lends_glue", False):
+        return
+    parse = Parser.parse
+
+    def parse_lending_glue(self, inputstring, document) -> None:
+        env = getattr(document.settings, "env", None) or self.env
+        if document.current_source.endswith("<translated>"):
+            renderer = env.temp_data.get("editions_nb_renderer")
+            if renderer is not None:
+                document.attributes["nb_renderer"] = renderer
+            parse(self, inputstring, document)
+            document.attributes.pop("nb_renderer", None)
+            return
+        attributes = document.attributes
+        keep = {}
+        setitem = type(attributes).__setitem__
+
+        class Watch(dict):
+            def __setitem__(self, key, value):
+                if key == "nb_renderer":
+                    keep["renderer"] = value
+                setitem(self, key, value)
+
+        document.attributes = Watch(attributes)
+        try:
+            parse(self, inputstring, document)
+        finally:
+            document.attributes = dict(document.attributes)
+        if "renderer" in keep:
+            env.temp_data["editions_nb_renderer"] = keep["renderer"]
+
+    parse_lending_glue._lends_glue = True
+    Parser.parse = parse_lending_glue
+
+
 def setup(app) -> dict[str, object]:
+    _glue_in_translations()
     app.connect("html-page-context", _add_edition_links)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
