@@ -457,7 +457,7 @@ def gumbel_softmax(
     Notes
     -----
     The sample is a differentiable function of the logits (the noise is
-    drawn independently of them: the reparametrization trick), so gradients
+    drawn independently of them: the reparameterization trick), so gradients
     can flow through a discrete choice. In an autodiff framework the
     straight-through variant uses ``y_hard - stop_gradient(y) + y``: the
     forward value is one-hot, the gradient that of ``y``. NumPy has no

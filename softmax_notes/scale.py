@@ -296,7 +296,7 @@ class OnlineSoftmax:
         axis), in the chunks' dtype.
     total : ndarray
         Running sum of ``exp(x - max)``, in at least float32: a float16 stream
-        of more than 65504 entries has a sum beyond float16's range.
+        of more than 65504 entries can have a sum beyond float16's range.
     count : int
         Number of entries per slice seen so far.
 

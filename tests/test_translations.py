@@ -75,7 +75,8 @@ def test_every_message_is_translated_and_current(templates, page):
 
 
 # What a translation must carry over unchanged.
-_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+# A role starts a word: ``{term}`...``; not the ``{00}`` of ``J_{00}`` inside reST math.
+_ROLE = re.compile(r"(?<![A-Za-z0-9_}\\])\{([\w:-]+)\}`([^`]*)`")
 _KEPT = [
     re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL),  # math
     re.compile(r"(?<![`}])`[^`\n]+`"),  # inline code (not a role's argument)
@@ -114,3 +115,9 @@ def test_carried_parts_ignore_words_but_not_targets():
     chinese = "损失为 {glue:text}`loss:.4f` 中 $s_i$ 见 `sn.softmax` 与 {doc}`雅可比矩阵 <04-jacobian>`。"
     assert carried(english) == carried(chinese)
     assert carried(english) != carried(chinese.replace("$s_i$", "$s_j$"))
+
+
+def test_a_brace_in_rest_math_is_not_a_role():
+    """``J_{00}`` followed by a backtick is not the role ``{00}``: words around it may change."""
+    english = "Every :math:`J_{00}` is the diagonal's first entry, see the ``Notes``."
+    assert carried(english) == carried("每个 :math:`J_{00}` 都是对角线的第一个元素 (见 ``Notes``)。")

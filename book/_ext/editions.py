@@ -70,7 +70,32 @@ def _add_edition_links(app, pagename, templatename, context, doctree) -> None:
     context["editions"] = edition_links(app.config.language or "en", pagename)
 
 
+def _glue_from_this_page_in_translations() -> None:
+    """Let ``{glue:text}`key``` and ``{glue}`key``` work inside a translated message.
+
+    Sphinx parses each translation into a document of its own, which has no
+    notebook behind it, so myst-nb finds no glued values there ("No key ...
+    found in glue data for this document"). In such a document a local key
+    becomes myst-nb's cross-document form ``<this notebook>::key``, which
+    myst-nb resolves after parsing from the page's own glue cache: the number
+    shown is the one the English page shows.
+    """
+    from myst_nb.ext.glue import roles
+
+    for role in (roles.PasteTextRole, roles.PasteRoleAny):
+        paste = role.run
+
+        def run(self, paste=paste):
+            env = getattr(self.document.settings, "env", None)
+            if env is not None and "nb_renderer" not in self.document and "::" not in self.text:
+                self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}"
+            return paste(self)
+
+        role.run = run
+
+
 def setup(app) -> dict[str, object]:
+    _glue_from_this_page_in_translations()
     app.connect("html-page-context", _add_edition_links)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -33,12 +33,23 @@ from softmax_notes import classifier
 
 from .conftest import PHONE, PHONE_WIDTH, ROOT, all_pages, toc_pages, transferred_bytes
 
+# book/_ext is not a package: the site's edition and repository settings live there.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "book" / "_ext"))
-import repository  # book/_ext is not a package, so its path is added above
+import editions
+import repository
 
-# index.html only redirects to the introduction; every other page is checked in full.
-PAGES = [path for path in all_pages() if path != "index.html"]
-NOTEBOOK_PAGES = [path for path in toc_pages() if (ROOT / path).with_suffix(".ipynb").exists()]
+# Every edition is checked page by page: English at the root, the others in their
+# own folder (zh_CN/). index.html only redirects to the introduction.
+EDITION_PREFIXES = [edition["prefix"] for edition in editions.EDITIONS.values()]
+PAGES = [prefix + path for prefix in EDITION_PREFIXES for path in all_pages() if path != "index.html"]
+CHAPTERS = [path for path in toc_pages() if (ROOT / path).with_suffix(".ipynb").exists()]
+NOTEBOOK_PAGES = [prefix + path for prefix in EDITION_PREFIXES for path in CHAPTERS]
+
+
+def source_page(path: str) -> str:
+    """The page's path within its edition: zh_CN/book/04-jacobian.html -> book/04-jacobian.html."""
+    prefix = max((p for p in EDITION_PREFIXES if path.startswith(p)), key=len)
+    return path.removeprefix(prefix)
 MAX_PAGE_BYTES = 1.5 * 1024 * 1024
 
 
@@ -49,17 +60,13 @@ def _anchors(file: Path) -> frozenset[str]:
     return frozenset(html.unescape(m) for m in re.findall(r'\b(?:id|name)="([^"]+)"', text))
 
 
-def test_every_built_page_is_checked(site_dir: Path):
-    """Every page of this edition; another edition built into a subdirectory of its
-    own (a language, such as zh_CN/, with its own searchindex.js) is a site of its own."""
-    editions = {path.parent for path in site_dir.glob("*/searchindex.js")}
+def test_every_built_page_of_every_edition_is_checked(site_dir: Path):
     built = {
         path.relative_to(site_dir).as_posix()
         for path in site_dir.rglob("*.html")
-        if not path.relative_to(site_dir).parts[0].startswith("_")
-        and not any(edition in path.parents for edition in editions)
+        if not any(part.startswith("_") for part in path.relative_to(site_dir).parts)
     }
-    assert built == set(all_pages())
+    assert built == {prefix + path for prefix in EDITION_PREFIXES for path in all_pages()}
 
 
 def test_index_redirects_to_the_introduction(site):
@@ -194,8 +201,10 @@ def test_page_first_visit_weighs_at_most_one_and_a_half_megabytes(site, site_dir
         len(visit.local_files), size, sum(transferred_bytes(file) for file in files)
     )
     assert size <= MAX_PAGE_BYTES, f"{path} loads {size / 1024**2:.2f} MB"
-    assert not any("fontawesome" in name or name.endswith("searchindex.js")
-                   for name in visit.local_files if path != "search.html"), visit.local_files
+    # Only the search page loads the search index; no page loads Font Awesome.
+    loaded = [name for name in visit.local_files if "fontawesome" in name
+              or (name.endswith("searchindex.js") and source_page(path) != "search.html")]
+    assert loaded == []
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -289,21 +298,22 @@ def test_figures_are_not_dimmed_in_dark_mode(site):
     assert all(style == ["none", "rgb(255, 255, 255)"] for style in figures), figures
 
 
-_SEARCHES: dict[str, list[dict]] = {}
+_SEARCHES: dict[tuple[str, str], list[dict]] = {}
 
 
-def _search(site, term: str) -> list[dict]:
-    """The results the site's search page lists for `term`: href and snippet of each."""
-    if term not in _SEARCHES:
-        _SEARCHES[term] = _run_search(site, term)
-    return _SEARCHES[term]
+def search(site, term: str, edition: str = "") -> list[dict]:
+    """The results an edition's search page lists for `term`: href and snippet of each."""
+    if (term, edition) not in _SEARCHES:
+        _SEARCHES[term, edition] = _run_search(site, term, edition)
+    return _SEARCHES[term, edition]
 
 
-def _run_search(site, term: str) -> list[dict]:
-    with site.open(f"search.html?q={term}") as page:
+def _run_search(site, term: str, edition: str) -> list[dict]:
+    with site.open(f"{edition}search.html?q={term}") as page:
+        # The title reads "Search Results" (in the page's language) once the search is done.
         page.wait_for_function(
-            "() => /Search finished|did not match/.test("
-            "document.querySelector('#search-results .search-summary')?.innerText)"
+            "() => typeof Search !== 'undefined' && Search.title"
+            " && Search.title.innerText === Documentation.gettext('Search Results')"
         )
         # Snippets are fetched from the result pages after the list is complete.
         page.wait_for_function(
@@ -318,13 +328,13 @@ def _run_search(site, term: str) -> list[dict]:
 
 
 def test_search_finds_softmax_in_the_first_chapter(site):
-    results = _search(site, "softmax")
+    results = search(site, "softmax")
     assert any("book/01-" in result["href"] for result in results), results
 
 
 @pytest.mark.parametrize("term", ["Jacobian", "softmax", "cross-entropy"])
 def test_search_lists_each_page_once_with_snippets_free_of_tex(site, term):
-    results = _search(site, term)
+    results = search(site, term)
     pages = [urlsplit(result["href"]).path for result in results]
     assert len(pages) == len(set(pages)), pages
     tex = [r["snippet"] for r in results if re.search(r"\\[A-Za-z]+|\$", r["snippet"])]
@@ -333,7 +343,7 @@ def test_search_lists_each_page_once_with_snippets_free_of_tex(site, term):
 
 def test_search_finds_jacobian(site):
     """The glossary defines it; once the Jacobian chapter is in the toc, it must be found too."""
-    results = [result["href"] for result in _search(site, "Jacobian")]
+    results = [result["href"] for result in search(site, "Jacobian")]
     assert any("book/glossary.html" in href for href in results), results
     for chapter in (path for path in toc_pages() if "jacobian" in path):
         assert any(chapter in href for href in results), (chapter, results)
@@ -345,7 +355,7 @@ def test_chapter_offers_download_launch_and_copy_buttons(site, path):
 
     tests/test_repository.py builds the site both ways; this checks the site under test.
     """
-    notebook = path.removesuffix(".html") + ".ipynb"
+    notebook = source_page(path).removesuffix(".html") + ".ipynb"
     facts = site.visit(path).facts
     assert any(href.endswith(f"_sources/{notebook}") for href in facts["downloads"]), facts
     url = repository.configured_url()
@@ -437,7 +447,7 @@ def test_glossary_opening_talks_to_readers_not_authors(site):
 
 def test_verification_page_shows_the_status_of_every_notebook(site_dir):
     page = (site_dir / "book" / "verification.html").read_text(encoding="utf-8")
-    for path in NOTEBOOK_PAGES:
+    for path in CHAPTERS:
         code_cells = sum(
             cell["cell_type"] == "code"
             for cell in json.loads((ROOT / path).with_suffix(".ipynb").read_text())["cells"]
