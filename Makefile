@@ -69,7 +69,7 @@ browser: $(STAMP) site-check
 translations: $(STAMP)
 	rm -rf _build/gettext
 	$(BIN)/jupyter-book build . --builder custom --custom-builder gettext --path-output _build/gettext
-	$(BIN)/sphinx-intl update --pot-dir _build/gettext/_build/gettext --language zh_CN --locale-dir locales
+	$(BIN)/sphinx-intl update --no-obsolete --pot-dir _build/gettext/_build/gettext --language zh_CN --locale-dir locales
 
 ## repository: set the book's repository (URL=https://github.com/OWNER/NAME, or URL= for
 ## none) in _config.yml and in every chapter's install cell; commit the change

@@ -24,6 +24,7 @@ title, builds with it (``--strict``: the same ``--all -W -n --keep-going`` as
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,19 @@ EDITIONS = {
               # The book hides only code cells' source (tag hide-input).
               "sphinx": {"nb_code_prompt_show": "显示代码", "nb_code_prompt_hide": "隐藏代码"}},
 }
+
+
+def search_terms() -> list[str]:
+    """The Chinese terms of the book (book/terms.md), for the search's word splitter.
+
+    Sphinx splits Chinese text into words with jieba, whose general dictionary
+    cuts 交叉熵 into 交叉 + 熵 and drops the one-character word, so searching
+    the term would find nothing. Each run of Chinese characters in the terms
+    page's 中文 column is a word of the dictionary (``html_search_options``).
+    """
+    text = (ROOT / "book" / "terms.md").read_text(encoding="utf-8")
+    cells = re.findall(r"^\| \{doc\}`[^`]*` \| (.*) \|$", text, flags=re.MULTILINE)
+    return sorted({word for cell in cells for word in re.findall(r"[\u4e00-\u9fff]{2,}", cell)})
 
 
 def edition_links(language: str, pagename: str) -> list[dict[str, object]]:
@@ -85,10 +99,13 @@ def _glue_from_this_page_in_translations() -> None:
     for role in (roles.PasteTextRole, roles.PasteRoleAny):
         paste = role.run
 
-        def run(self, paste=paste):
+        def run(self, paste=paste, role=role):
             env = getattr(self.document.settings, "env", None)
             if env is not None and "nb_renderer" not in self.document and "::" not in self.text:
-                self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}"
+                # ``{glue:text}`key``` formats with "s" when no format is given; say
+                # so, as the form with a path would read the key itself as one.
+                spec = ":s" if role is roles.PasteTextRole and ":" not in self.text else ""
+                self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}{spec}"
             return paste(self)
 
         role.run = run
@@ -111,11 +128,15 @@ def build(language: str, strict: bool, site: Path, work: Path) -> None:
     theme_options = config["sphinx"]["config"].setdefault("html_theme_options", {})
     theme_options["search_bar_text"] = edition["search"]
     config["sphinx"]["config"].update(edition["sphinx"])
+    work.mkdir(parents=True, exist_ok=True)
+    if language.startswith("zh"):
+        dictionary = work / "search-terms.txt"
+        dictionary.write_text("".join(f"{term}\n" for term in search_terms()), encoding="utf-8")
+        config["sphinx"]["config"]["html_search_options"] = {"dict": str(dictionary)}
     # jupyter-book resolves local extensions relative to the configuration file.
     config["sphinx"]["local_extensions"] = {
         name: str(ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()
     }
-    work.mkdir(parents=True, exist_ok=True)
     config_file = work / "_config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
                            encoding="utf-8")

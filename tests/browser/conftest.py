@@ -46,6 +46,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+# book/_ext is not a package: the site's editions and repository settings live there.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "book" / "_ext"))
+import editions
+
 ROOT = Path(__file__).resolve().parents[2]
 CHECK_SITE = ROOT / "_build" / "check" / "_build" / "html"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -110,11 +114,21 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
          "--path-output", str(out)],
         capture_output=True, text=True,
     )
+    site = out / "_build" / "html"
+    # Then every other edition into its folder of the site, as make site-check does.
+    for language in (code for code in editions.EDITIONS if code != "en"):
+        if build.returncode:
+            break
+        build = subprocess.run(
+            [sys.executable, str(ROOT / "book" / "_ext" / "editions.py"), language, "--strict",
+             "--site", str(site), "--work", str(out / language)],
+            capture_output=True, text=True,
+        )
     if build.returncode:
         log = (build.stdout + build.stderr).splitlines()
         problems = [line for line in log if re.search(r"WARNING|ERROR|Error", line)]
         pytest.fail("the strict site build failed:\n" + "\n".join(problems[:40] or log[-40:]))
-    return out / "_build" / "html"
+    return site
 
 
 class _StaticHostHandler(http.server.SimpleHTTPRequestHandler):

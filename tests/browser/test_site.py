@@ -20,23 +20,19 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import editions  # book/_ext, put on the path by conftest.py
 import pytest
+import repository  # book/_ext
 from playwright.sync_api import expect
 
 import softmax_notes
 from softmax_notes import classifier
 
 from .conftest import PHONE, PHONE_WIDTH, ROOT, all_pages, toc_pages, transferred_bytes
-
-# book/_ext is not a package: the site's edition and repository settings live there.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "book" / "_ext"))
-import editions
-import repository
 
 # Every edition is checked page by page: English at the root, the others in their
 # own folder (zh_CN/). index.html only redirects to the introduction.
