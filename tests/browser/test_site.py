@@ -449,3 +449,10 @@ def test_verification_page_shows_the_status_of_every_notebook(site_dir):
             for cell in json.loads((ROOT / path).with_suffix(".ipynb").read_text())["cells"]
         )
         assert f"clean, 1 to {code_cells}<" in page, path
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_glued_values_read_as_numbers_not_numpy_reprs(site_dir, path):
+    """``glue("n", np.int64(409))`` shows "np.int64(409)": glue plain Python numbers."""
+    pasted = re.findall(r'class="pasted-text">([^<]*)<', (site_dir / path).read_text("utf-8"))
+    assert [value for value in pasted if re.search(r"[A-Za-z_]\w*\(", value)] == []
