@@ -36,8 +36,8 @@ def test_chinese_page_is_translated_without_stray_markup(site, path):
 
     A translation can break MyST silently: emphasis whose closing ``**`` follows a
     full-width colon and precedes a Chinese character is not emphasis but two
-    asterisks, and a role glued to the word before it is not a role but its name as
-    text (``{term}``) and its argument as code.
+    asterisks, and a role that MyST did not recognise shows its name as text
+    (``{term}``) and its argument as code.
     """
     with site.open(ZH + path) as page:
         # The text a reader reads as prose: code, inline code and outputs (10**5) aside.
