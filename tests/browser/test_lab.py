@@ -43,6 +43,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _accepts_connections(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A running `make lab`; yields its base URL and the URL of chapter 1 in it."""
@@ -64,6 +72,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('lab-workspaces')}",
         # No "news" or update checks: the test runs offline.
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # window.jupyterapp, so the test can wait until the chapter's kernel is ready.
+        "--LabApp.expose_app_in_browser=True",
     ]
     log = tmp_path_factory.mktemp("lab-log") / "lab.log"
     with log.open("w") as output:
@@ -72,13 +82,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
             cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
+        # Jupyter Server prints "is running at" before it binds its port, so wait
+        # until the port accepts a connection.
         deadline = time.monotonic() + START_TIMEOUT
-        while "is running at" not in log.read_text() and "Jupyter Server" not in log.read_text():
+        while not _accepts_connections(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"make lab did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
-        with socket.create_connection(("127.0.0.1", port), timeout=START_TIMEOUT):
-            pass
         base = f"http://127.0.0.1:{port}/"
         yield base, f"{base}lab/tree/{CHAPTER}?token={token}"
     finally:
@@ -112,7 +122,16 @@ def test_make_lab_runs_chapter_one_without_an_error(browser, lab):
         page.goto(chapter, wait_until="load")
         page.locator(".jp-NotebookPanel .jp-Notebook").wait_for(timeout=60_000)
         idle = ".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']"
-        page.locator(idle).wait_for(timeout=60_000)
+        # The toolbar can read idle before the kernel has connected; a Run All then
+        # is lost. Wait for the chapter's kernel itself to be connected and idle.
+        page.wait_for_function(
+            """() => {
+              const kernel = window.jupyterapp?.shell.currentWidget
+                ?.sessionContext?.session?.kernel;
+              return kernel?.connectionStatus === 'connected' && kernel.status === 'idle';
+            }""",
+            timeout=60_000,
+        )
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         # Every code cell gets an execution count ([1], [2], ...); none is left at [*] or [ ].
