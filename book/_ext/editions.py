@@ -10,14 +10,16 @@ Chinese page is the tested number of the English notebook.
 
 As a Sphinx extension this module puts a link to the same page in the other
 edition on every page (the ``edition-switcher.html`` template, in the article
-header) and the matching ``<link rel="alternate" hreflang>`` tags in its head.
+header) and the matching ``<link rel="alternate" hreflang>`` tags in its head,
+and lets glued numbers appear in translated paragraphs.
 
 As a script it builds one translated edition into the English site::
 
     python book/_ext/editions.py zh_CN [--strict]
 
 writes a configuration that is ``_config.yml`` with the edition's language and
-title, builds with it (``--strict``: the same ``--all -W -n --keep-going`` as
+title (and, for Chinese, the terms page's words as the search's dictionary),
+builds with it (``--strict``: the same ``--all -W -n --keep-going`` as
 ``make site-check``), and copies the pages into ``<site>/zh_CN/``.
 """
 
