@@ -27,6 +27,7 @@ from .relatives import (
 )
 from .sampling import sample_logits, sampling_probs, top_k_filter, top_p_filter
 from .scale import HierarchicalSoftmax, OnlineSoftmax, online_logsumexp
+from .timing import seconds_per_call
 
 __version__ = "0.1.0"
 
@@ -52,6 +53,7 @@ __all__ = [
     "sample_logits",
     "sampling_probs",
     "scaled_dot_product_attention",
+    "seconds_per_call",
     "sigmoid",
     "softmax",
     "softmax_error_bound",
